@@ -1,0 +1,102 @@
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { DestinationStream } from 'pino'
+import type { Config } from './config'
+import { type Clock, systemClock } from './lib/clock'
+import { AppError } from './lib/problems'
+import { authRoutes } from './modules/auth/auth.routes'
+import { clientRoutes } from './modules/clients/clients.routes'
+import { healthRoutes } from './modules/health/health.routes'
+import { vacancyRoutes } from './modules/vacancies/vacancies.routes'
+import { accessPlugin } from './plugins/access'
+import { databasePlugin } from './plugins/database'
+import { errorsPlugin } from './plugins/errors'
+import { loggerOptions } from './plugins/logging'
+import { openapiPlugin } from './plugins/openapi'
+import { queuesPlugin } from './plugins/queues'
+import type { RedisTarget } from './queue/connection'
+
+export interface AppOptions {
+  /** Secrets resolved (see bootstrap.ts). */
+  config: Config
+  redis: RedisTarget
+  clock?: Clock
+  /** Where log lines go (tests capture them); stdout otherwise. */
+  logStream?: DestinationStream
+}
+
+interface RateLimitRouteOptions {
+  max: number
+  timeWindow: string
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+    clock: Clock
+    /** The limit for unauthenticated routes: login and the candidate's token pages. */
+    publicRateLimit: RateLimitRouteOptions
+  }
+}
+
+/**
+ * Builds the whole service without listening: server.ts listens, worker.ts runs the
+ * workers, tests call `inject()`. Plugins in tiers: ecosystem, infrastructure, modules.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options
+  if (!config.JWT_SECRET) throw new Error('JWT_SECRET is not resolved; call withDevelopmentSecrets first')
+  const app = Fastify({
+    logger: loggerOptions(config.LOG_LEVEL, options.logStream),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.isProduction,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: undefined,
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+
+  app.decorate('config', config)
+  app.decorate('clock', options.clock ?? systemClock)
+  app.decorate('publicRateLimit', { max: config.RATE_LIMIT_PUBLIC_PER_MINUTE, timeWindow: '1 minute' })
+
+  // Ecosystem
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { 'form-action': ["'self'"], 'frame-ancestors': ["'none'"] },
+    },
+  })
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('request.rate_limited', `Try again in ${Math.ceil(context.ttl / 1000)} seconds.`),
+  })
+  await app.register(errorsPlugin)
+  await app.register(accessPlugin, {
+    secret: config.JWT_SECRET,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  })
+
+  // Infrastructure
+  await app.register(databasePlugin, {
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    poolSize: config.DATABASE_POOL_SIZE,
+    migrate: config.DB_MIGRATE_ON_START,
+  })
+  await app.register(queuesPlugin, { target: options.redis, prefix: config.QUEUE_PREFIX })
+  await app.register(openapiPlugin, { serverUrl: config.publicBaseUrl })
+
+  // Modules
+  await app.register(healthRoutes)
+  await app.register(authRoutes)
+  await app.register(clientRoutes)
+  await app.register(vacancyRoutes)
+
+  return app
+}

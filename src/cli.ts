@@ -1,0 +1,115 @@
+import { parseArgs } from 'node:util'
+import { z } from 'zod'
+import { withDevelopmentSecrets } from './bootstrap'
+import { type Config, loadConfig } from './config'
+import { createDatabase, type DatabaseHandle } from './db/client'
+import { migrateDatabase } from './db/migrate'
+import { systemClock } from './lib/clock'
+import { exitWith, StartupError } from './lib/exit'
+import { AppError } from './lib/problems'
+import { createUser } from './modules/auth/auth.service'
+import { roles } from './modules/auth/auth.tables'
+
+/** Admin and DPO commands: `npm run cli -- <command> [--flags]`. */
+interface CommandContext {
+  config: Config
+  database: DatabaseHandle
+  flags: Record<string, string | boolean | undefined>
+  print: (line: string) => void
+}
+
+interface Command {
+  summary: string
+  usage: string
+  flags: Record<string, { type: 'string' | 'boolean' }>
+  run: (context: CommandContext) => Promise<void>
+}
+
+const commands: Record<string, Command> = {
+  'db:migrate': {
+    summary: 'apply pending database migrations',
+    usage: 'db:migrate',
+    flags: {},
+    run: async ({ print }) => print('migrations applied'),
+  },
+  'user:create': {
+    summary: 'create a user (the first admin too)',
+    usage:
+      'user:create --email E --password P --role admin|recruiter|dpo|client [--client CLIENT_ID] [--name NAME]',
+    flags: {
+      email: { type: 'string' },
+      password: { type: 'string' },
+      role: { type: 'string' },
+      client: { type: 'string' },
+      name: { type: 'string' },
+    },
+    run: async ({ database, flags, print }) => {
+      const input = z
+        .object({
+          email: z.email(),
+          password: z.string().min(12, 'at least 12 characters'),
+          role: z.enum(roles),
+          client: z.uuid().optional(),
+          name: z.string().min(1).optional(),
+        })
+        .parse(flags)
+      const user = await createUser(
+        { db: database.db, clock: systemClock },
+        {
+          email: input.email,
+          password: input.password,
+          role: input.role,
+          clientId: input.client,
+          displayName: input.name ?? input.email.split('@')[0]!,
+        },
+      )
+      print(`created ${user.role} ${user.id}`)
+    },
+  },
+}
+
+function help(): string {
+  const lines = Object.entries(commands).map(
+    ([name, command]) => `  ${name.padEnd(16)} ${command.summary}\n      ${command.usage}`,
+  )
+  return `Usage: npm run cli -- <command> [flags]\n\nCommands:\n${lines.join('\n')}\n`
+}
+
+export async function runCli(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+): Promise<void> {
+  const [name, ...rest] = argv
+  const command = name ? commands[name] : undefined
+  if (!command) {
+    process.stdout.write(help())
+    if (name && name !== 'help' && name !== '--help') throw new StartupError(`unknown command: ${name}`)
+    return
+  }
+  const { values } = parseArgs({ args: rest, options: command.flags, strict: true })
+  const config = withDevelopmentSecrets(loadConfig(env))
+  const database = await createDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 })
+  try {
+    await migrateDatabase(database)
+    await command.run({ config, database, flags: values, print: (line) => process.stdout.write(`${line}\n`) })
+  } finally {
+    await database.close()
+  }
+}
+
+function explain(error: unknown): unknown {
+  if (error instanceof z.ZodError) {
+    return new StartupError(
+      error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('\n'),
+    )
+  }
+  if (error instanceof AppError) return new StartupError(`${error.code}: ${error.message}`)
+  if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+    return new StartupError(error.message)
+  }
+  return error
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runCli(process.argv.slice(2)).catch((error) => exitWith(explain(error)))
+}

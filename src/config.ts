@@ -1,0 +1,183 @@
+import { z } from 'zod'
+
+/**
+ * The one view of the environment. Every key has a description and a default
+ * where a safe one exists; `.env.example` lists the same keys (a test keeps them in step).
+ */
+const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1')
+
+const positiveInt = z.coerce.number().int().positive()
+
+export const configSchema = z.object({
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'])
+    .default('development')
+    .describe('production requires explicit secrets and disables development-only routes'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port'),
+  HOST: z.string().min(1).default('127.0.0.1').describe('interface to listen on (0.0.0.0 in containers)'),
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('base of the links put in mail (consent, withdraw); defaults to http://localhost:PORT'),
+  DATA_DIR: z
+    .string()
+    .min(1)
+    .default('./data')
+    .describe('embedded database, development secrets, redis socket'),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/ })
+    .optional()
+    .describe('PostgreSQL server; without it the embedded PGlite database in DATA_DIR is used'),
+  DATABASE_POOL_SIZE: positiveInt.default(10).describe('postgres.js connections per process'),
+  DB_MIGRATE_ON_START: bool.default(true).describe('apply pending migrations when the service starts'),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/ })
+    .optional()
+    .describe('Redis for BullMQ; without it redis://127.0.0.1:6379, or a private redis-server'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9:_-]+$/i)
+    .default('candor')
+    .describe('BullMQ key prefix (hash-tag it, e.g. {candor}, for Redis Cluster)'),
+  RUN_WORKERS: bool.default(true).describe('run the BullMQ workers and schedulers inside this process'),
+  JWT_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .optional()
+    .describe('HS256 key for access tokens; required in production, generated under DATA_DIR otherwise'),
+  JWT_ISSUER: z.string().min(1).default('candor').describe('iss claim of access tokens'),
+  JWT_AUDIENCE: z.string().min(1).default('candor-api').describe('aud claim of access tokens'),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt.max(3600).default(900).describe('access token lifetime (15 minutes)'),
+  SERVER_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .optional()
+    .describe('key of the suppression-list HMAC; required in production, generated under DATA_DIR otherwise'),
+  FIELD_ENCRYPTION_KEYS: z
+    .string()
+    .regex(/^([a-z0-9_-]+:[A-Za-z0-9+/=]{44})(,[a-z0-9_-]+:[A-Za-z0-9+/=]{44})*$/i, {
+      message: 'must be "keyId:base64(32 bytes)" pairs separated by commas, newest last',
+    })
+    .optional()
+    .describe(
+      'AES-256-GCM keys for high-risk identifiers, newest last; generated under DATA_DIR outside production',
+    ),
+  JURISDICTION: z
+    .string()
+    .regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'must be an ISO 3166 country code such as NL or DE-BY')
+    .default('NL')
+    .describe('public holidays that move one-month deadlines'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT_BYTES: positiveInt.default(1_048_576).describe('largest accepted request body'),
+  WEBHOOK_BODY_LIMIT_BYTES: positiveInt
+    .default(20_971_520)
+    .describe('largest accepted SparkPost webhook batch (SparkPost sends up to several MB)'),
+  RATE_LIMIT_PUBLIC_PER_MINUTE: positiveInt
+    .default(60)
+    .describe('requests per minute and client address on token pages and the login route'),
+  CONSENT_LINK_TTL_DAYS: positiveInt.max(365).default(30).describe('how long a consent link stays valid'),
+  MAIL_TRANSPORT: z
+    .enum(['capture', 'smtp', 'sparkpost'])
+    .optional()
+    .describe('capture keeps mail in memory (shown at /dev/mail); default capture outside production'),
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/ })
+    .optional()
+    .describe('SMTP relay for MAIL_TRANSPORT=smtp (e.g. smtp://user:pass@relay:587)'),
+  SPARKPOST_SMTP_URL: z
+    .url({ protocol: /^smtps?$/ })
+    .default('smtp://smtp.sparkpostmail.com:587')
+    .describe('SparkPost SMTP relay; EU accounts use smtp.eu.sparkpostmail.com'),
+  SPARKPOST_API_KEY: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('SparkPost API key (SMTP password, suppression API)'),
+  SPARKPOST_API_URL: z
+    .url()
+    .default('https://api.sparkpost.com/api/v1')
+    .describe('SparkPost REST API; EU accounts use https://api.eu.sparkpost.com/api/v1'),
+  SPARKPOST_WEBHOOK_AUTH: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('"Bearer <token>" or "Basic <base64>" exactly as configured on the SparkPost webhook'),
+  TRACKING_OPENS_CLICKS: bool.default(false).describe('let the mail provider track opens and clicks'),
+  MAIL_FROM: z
+    .string()
+    .min(3)
+    .default('Candor <no-reply@candor.localhost>')
+    .describe('sender of outreach mail'),
+  MAIL_UNSUBSCRIBE_MAILTO: z.email().optional().describe('mailto address added to List-Unsubscribe'),
+  MAIL_RATE_PER_SECOND: positiveInt.default(50).describe('mails per second per transport'),
+  CONTROLLER_NAME: z.string().min(1).default('Candor Recruitment B.V.').describe('who we are, in every mail'),
+  CONTROLLER_CONTACT: z.string().min(1).default('privacy@candor.localhost').describe('controller contact'),
+  DPO_CONTACT: z.string().min(1).default('dpo@candor.localhost').describe('data protection officer contact'),
+  SUPERVISORY_AUTHORITY: z
+    .string()
+    .min(1)
+    .default('Autoriteit Persoonsgegevens, https://autoriteitpersoonsgegevens.nl')
+    .describe('where a candidate may complain'),
+  ERASURE_MANUAL_TASKS: z
+    .string()
+    .default("Search the recruiter's mailbox and delete mail with the person")
+    .describe('manual erasure tasks, separated by |'),
+})
+
+export type Env = z.input<typeof configSchema>
+type Parsed = z.output<typeof configSchema>
+
+export interface Config extends Parsed {
+  /** PUBLIC_BASE_URL without a trailing slash, defaulted from PORT. */
+  publicBaseUrl: string
+  mailTransport: 'capture' | 'smtp' | 'sparkpost'
+  isProduction: boolean
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Parse the environment once; a bad value stops the process with the variable's name. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(
+    Object.keys(configSchema.shape).flatMap((key) => {
+      const value = env[key]
+      return value === undefined || value === '' ? [] : [[key, value]]
+    }),
+  )
+  const result = configSchema.safeParse(cleaned)
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`)
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
+  }
+  const parsed = result.data
+  const isProduction = parsed.NODE_ENV === 'production'
+  if (isProduction) {
+    const missing = (
+      ['JWT_SECRET', 'SERVER_SECRET', 'FIELD_ENCRYPTION_KEYS', 'PUBLIC_BASE_URL'] as const
+    ).filter((key) => parsed[key] === undefined)
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `Invalid configuration:\n${missing.map((key) => `  ${key}: required when NODE_ENV=production`).join('\n')}`,
+      )
+    }
+  }
+  const mailTransport = parsed.MAIL_TRANSPORT ?? (isProduction ? undefined : 'capture')
+  if (mailTransport === undefined) {
+    throw new ConfigError('Invalid configuration:\n  MAIL_TRANSPORT: required when NODE_ENV=production')
+  }
+  if (mailTransport === 'capture' && isProduction) {
+    throw new ConfigError('Invalid configuration:\n  MAIL_TRANSPORT: capture is for development only')
+  }
+  if (mailTransport === 'smtp' && !parsed.SMTP_URL) {
+    throw new ConfigError('Invalid configuration:\n  SMTP_URL: required when MAIL_TRANSPORT=smtp')
+  }
+  if (mailTransport === 'sparkpost' && !parsed.SPARKPOST_API_KEY) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SPARKPOST_API_KEY: required when MAIL_TRANSPORT=sparkpost',
+    )
+  }
+  const publicBaseUrl = (parsed.PUBLIC_BASE_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, '')
+  return { ...parsed, publicBaseUrl, mailTransport, isProduction }
+}

@@ -1,0 +1,131 @@
+/**
+ * One error type for the whole service. Each code is stable and dotted; each maps to
+ * an RFC 9457 problem type (`https://candor.dev/problems/<slug>`) documented in
+ * docs/problems.md (a test keeps the two in step).
+ */
+export const PROBLEM_TYPE_BASE = 'https://candor.dev/problems/'
+
+export const problemCatalogue = {
+  'request.invalid': { status: 400, slug: 'invalid-request', title: 'The request is not valid' },
+  'request.malformed_body': {
+    status: 400,
+    slug: 'malformed-body',
+    title: 'The request body could not be parsed',
+  },
+  'request.body_too_large': { status: 413, slug: 'body-too-large', title: 'The request body is too large' },
+  'request.unsupported_media_type': {
+    status: 415,
+    slug: 'unsupported-media-type',
+    title: 'The request body has an unsupported content type',
+  },
+  'request.rate_limited': { status: 429, slug: 'rate-limited', title: 'Too many requests' },
+  'server.internal': { status: 500, slug: 'internal-error', title: 'Something went wrong on our side' },
+  'server.unavailable': { status: 503, slug: 'unavailable', title: 'The service is not ready' },
+  'route.not_found': { status: 404, slug: 'route-not-found', title: 'No such route' },
+  'auth.unauthenticated': { status: 401, slug: 'unauthenticated', title: 'A valid access token is required' },
+  'auth.invalid_credentials': {
+    status: 401,
+    slug: 'invalid-credentials',
+    title: 'E-mail address or password is wrong',
+  },
+  'auth.forbidden': { status: 403, slug: 'forbidden', title: 'Your role may not do this' },
+  'user.email_taken': { status: 409, slug: 'email-taken', title: 'A user with this e-mail address exists' },
+  'user.client_required': {
+    status: 400,
+    slug: 'client-required',
+    title: 'A client user must be bound to exactly one client',
+  },
+  'client.not_found': { status: 404, slug: 'client-not-found', title: 'No such client' },
+  'vacancy.not_found': { status: 404, slug: 'vacancy-not-found', title: 'No such vacancy' },
+  'vacancy.invalid_transition': {
+    status: 409,
+    slug: 'invalid-status-transition',
+    title: 'The vacancy cannot move to that status',
+  },
+  'vacancy.not_editable': {
+    status: 409,
+    slug: 'vacancy-not-editable',
+    title: 'Purpose and legal basis are fixed once a vacancy has opened',
+  },
+  'vacancy.agreement_required': {
+    status: 409,
+    slug: 'agreement-required',
+    title: 'The client has no processing agreement',
+  },
+  'vacancy.assessment_required': {
+    status: 409,
+    slug: 'assessment-required',
+    title: 'A legitimate-interest vacancy needs an approved legitimate-interest assessment',
+  },
+  'vacancy.assessment_not_applicable': {
+    status: 409,
+    slug: 'assessment-not-applicable',
+    title: 'Only a legitimate-interest vacancy carries a legitimate-interest assessment',
+  },
+  'vacancy.assessment_missing': {
+    status: 409,
+    slug: 'assessment-missing',
+    title: 'There is no assessment to approve',
+  },
+  'vacancy.dpia_required': {
+    status: 409,
+    slug: 'dpia-required',
+    title: 'This vacancy needs a data protection impact assessment before it can open',
+  },
+} as const satisfies Record<string, { status: number; slug: string; title: string }>
+
+export type ProblemCode = keyof typeof problemCatalogue
+
+export interface FieldError {
+  field: string
+  message: string
+}
+
+export class AppError extends Error {
+  override name = 'AppError'
+  readonly code: ProblemCode
+  readonly status: number
+  readonly detail: string | undefined
+  readonly errors: FieldError[] | undefined
+  readonly headers: Record<string, string> | undefined
+
+  constructor(
+    code: ProblemCode,
+    detail?: string,
+    options: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(detail ?? problemCatalogue[code].title, { cause: options.cause })
+    this.code = code
+    this.status = problemCatalogue[code].status
+    this.detail = detail
+    this.errors = options.errors
+    this.headers = options.headers
+  }
+}
+
+export function problemType(code: ProblemCode): string {
+  return PROBLEM_TYPE_BASE + problemCatalogue[code].slug
+}
+
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  code: ProblemCode
+  detail?: string
+  instance?: string
+  errors?: FieldError[]
+}
+
+export function toProblem(error: AppError, instance?: string): Problem {
+  const entry = problemCatalogue[error.code]
+  return {
+    type: problemType(error.code),
+    title: entry.title,
+    status: entry.status,
+    code: error.code,
+    ...(error.detail === undefined ? {} : { detail: error.detail }),
+    ...(instance === undefined ? {} : { instance }),
+    ...(error.errors === undefined ? {} : { errors: error.errors }),
+  }
+}

@@ -1,0 +1,45 @@
+import type { Executor } from '../../db/client'
+import type { Clock } from '../../lib/clock'
+import { hashPassword, unusablePasswordHash, verifyPassword } from '../../lib/passwords'
+import { AppError } from '../../lib/problems'
+import { findClient } from '../clients/clients.repository'
+import { findUserByEmail, insertUser, type UserRow } from './auth.repository'
+import type { Role } from './auth.tables'
+
+export interface UserDeps {
+  db: Executor
+  clock: Clock
+}
+
+export interface NewUserInput {
+  email: string
+  password: string
+  role: Role
+  displayName: string
+  clientId?: string | undefined
+}
+
+export const normaliseLogin = (email: string) => email.trim().toLowerCase()
+
+export async function createUser({ db, clock }: UserDeps, input: NewUserInput): Promise<UserRow> {
+  if ((input.role === 'client') !== Boolean(input.clientId)) throw new AppError('user.client_required')
+  if (input.clientId && !(await findClient(db, input.clientId))) throw new AppError('client.not_found')
+  const user = await insertUser(db, {
+    email: normaliseLogin(input.email),
+    passwordHash: await hashPassword(input.password),
+    role: input.role,
+    clientId: input.clientId ?? null,
+    displayName: input.displayName,
+    createdAt: clock.now(),
+  })
+  if (!user) throw new AppError('user.email_taken')
+  return user
+}
+
+/** Checks a login; the same work is done whether or not the address exists. */
+export async function authenticate(db: Executor, email: string, password: string): Promise<UserRow> {
+  const user = await findUserByEmail(db, normaliseLogin(email))
+  const valid = await verifyPassword(password, user?.passwordHash ?? unusablePasswordHash)
+  if (!user || !valid || user.disabledAt) throw new AppError('auth.invalid_credentials')
+  return user
+}

@@ -1,0 +1,109 @@
+import { and, desc, eq, getTableColumns, type SQL } from 'drizzle-orm'
+import type { Executor } from '../../db/client'
+import { dpias, legitimateInterestAssessments, type VacancyStatus, vacancies } from './vacancies.tables'
+
+export type VacancyRow = typeof vacancies.$inferSelect
+export type AssessmentRow = typeof legitimateInterestAssessments.$inferSelect
+export type DpiaRow = typeof dpias.$inferSelect
+export type VacancyDetail = VacancyRow & { assessment: AssessmentRow | null; dpia: DpiaRow | null }
+
+const detailColumns = {
+  ...getTableColumns(vacancies),
+  assessment: legitimateInterestAssessments,
+  dpia: dpias,
+}
+
+function detailQuery(db: Executor, where: SQL | undefined) {
+  return db
+    .select(detailColumns)
+    .from(vacancies)
+    .leftJoin(legitimateInterestAssessments, eq(legitimateInterestAssessments.vacancyId, vacancies.id))
+    .leftJoin(dpias, eq(dpias.vacancyId, vacancies.id))
+    .where(where)
+}
+
+/** One round trip: the vacancy with its assessment and DPIA; scoped to a client when given. */
+export async function findVacancyDetail(
+  db: Executor,
+  id: string,
+  scope: { clientId: string | null } = { clientId: null },
+): Promise<VacancyDetail | undefined> {
+  const [row] = await detailQuery(
+    db,
+    scope.clientId ? and(eq(vacancies.id, id), eq(vacancies.clientId, scope.clientId)) : eq(vacancies.id, id),
+  ).limit(1)
+  return row
+}
+
+export function listVacancyDetails(
+  db: Executor,
+  filter: {
+    clientId?: string | undefined
+    status?: VacancyStatus | undefined
+    limit: number
+    offset: number
+  },
+): Promise<VacancyDetail[]> {
+  const conditions = [
+    filter.clientId ? eq(vacancies.clientId, filter.clientId) : undefined,
+    filter.status ? eq(vacancies.status, filter.status) : undefined,
+  ]
+  return detailQuery(db, and(...conditions))
+    .orderBy(desc(vacancies.createdAt))
+    .limit(filter.limit)
+    .offset(filter.offset)
+}
+
+/** Locks the vacancy row for the rest of the transaction: status changes and their preconditions are decided together. */
+export async function lockVacancy(db: Executor, id: string): Promise<VacancyRow | undefined> {
+  const [row] = await db.select().from(vacancies).where(eq(vacancies.id, id)).for('update').limit(1)
+  return row
+}
+
+export async function insertVacancy(
+  db: Executor,
+  vacancy: typeof vacancies.$inferInsert,
+): Promise<VacancyRow> {
+  const [row] = await db.insert(vacancies).values(vacancy).returning()
+  return row!
+}
+
+export async function updateVacancy(
+  db: Executor,
+  id: string,
+  changes: Partial<typeof vacancies.$inferInsert>,
+): Promise<void> {
+  await db.update(vacancies).set(changes).where(eq(vacancies.id, id))
+}
+
+export async function upsertAssessment(
+  db: Executor,
+  assessment: typeof legitimateInterestAssessments.$inferInsert,
+): Promise<void> {
+  await db
+    .insert(legitimateInterestAssessments)
+    .values(assessment)
+    .onConflictDoUpdate({
+      target: legitimateInterestAssessments.vacancyId,
+      // A revised assessment must be approved again.
+      set: { ...assessment, approvedBy: null, approvedAt: null },
+    })
+}
+
+export async function approveAssessment(
+  db: Executor,
+  vacancyId: string,
+  by: string,
+  at: Date,
+): Promise<boolean> {
+  const rows = await db
+    .update(legitimateInterestAssessments)
+    .set({ approvedBy: by, approvedAt: at })
+    .where(eq(legitimateInterestAssessments.vacancyId, vacancyId))
+    .returning({ vacancyId: legitimateInterestAssessments.vacancyId })
+  return rows.length > 0
+}
+
+export async function upsertDpia(db: Executor, dpia: typeof dpias.$inferInsert): Promise<void> {
+  await db.insert(dpias).values(dpia).onConflictDoUpdate({ target: dpias.vacancyId, set: dpia })
+}

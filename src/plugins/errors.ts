@@ -1,0 +1,74 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
+import { AppError, type FieldError, type ProblemCode, toProblem } from '../lib/problems'
+
+const fastifyCodes: Record<string, ProblemCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'request.body_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'request.unsupported_media_type',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'request.malformed_body',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'request.malformed_body',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'request.malformed_body',
+}
+
+function fieldErrors(error: FastifyError): FieldError[] {
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    return error.validation.map((issue) => {
+      const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.')
+      const field = [error.validationContext, path].filter(Boolean).join('.')
+      // Zod reports unknown keys on the parent object; name them as fields.
+      const keys = (issue.params as { keys?: string[] } | undefined)?.keys
+      return keys?.length
+        ? { field: keys.map((key) => (field ? `${field}.${key}` : key)).join(', '), message: 'unknown field' }
+        : { field: field || '(body)', message: issue.message ?? 'is not valid' }
+    })
+  }
+  return [{ field: error.validationContext ?? '(request)', message: error.message }]
+}
+
+/** Turns anything thrown into an RFC 9457 problem; nothing internal (stack, SQL, values) leaves the server. */
+export function toAppError(error: FastifyError | AppError): AppError {
+  if (error instanceof AppError) return error
+  if (error.validation) {
+    return new AppError('request.invalid', 'Some fields are missing or not valid', {
+      errors: fieldErrors(error),
+    })
+  }
+  const mapped = error.code ? fastifyCodes[error.code] : undefined
+  if (mapped)
+    return new AppError(
+      mapped,
+      mapped === 'request.malformed_body' ? 'The body is not valid JSON' : undefined,
+    )
+  if (error.statusCode === 429) return new AppError('request.rate_limited')
+  if (
+    error.statusCode &&
+    error.statusCode >= 400 &&
+    error.statusCode < 500 &&
+    !isResponseSerializationError(error)
+  ) {
+    return new AppError('request.invalid', error.message)
+  }
+  return new AppError('server.internal', undefined, { cause: error })
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: AppError): FastifyReply {
+  if (error.headers) reply.headers(error.headers)
+  return reply
+    .code(error.status)
+    .type('application/problem+json')
+    .send(toProblem(error, `urn:candor:request:${request.id}`))
+}
+
+export const errorsPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      const appError = toAppError(error)
+      if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
+      else request.log.info({ code: appError.code }, 'request refused')
+      return sendProblem(reply, request, appError)
+    })
+    app.setNotFoundHandler((request, reply) => sendProblem(reply, request, new AppError('route.not_found')))
+  },
+  { name: 'errors' },
+)

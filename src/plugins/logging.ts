@@ -1,0 +1,46 @@
+import type { FastifyServerOptions } from 'fastify'
+import type { DestinationStream } from 'pino'
+import { redactPaths, redactText, redactUrl } from '../lib/redact'
+
+interface LoggedRequest {
+  method: string
+  url: string
+  id: string
+  routeOptions?: { url?: string }
+}
+
+/** Errors are logged by type, code and a redacted message; driver errors carry queries, parameters and row values, which are dropped. */
+export function serializeError(error: unknown): {
+  type: string
+  message: string
+  stack: string
+  [key: string]: unknown
+} {
+  if (!(error instanceof Error)) return { type: typeof error, message: redactText(String(error)), stack: '' }
+  const withCode = error as Error & { code?: unknown; statusCode?: unknown }
+  return {
+    type: error.name,
+    message: redactText(error.message),
+    ...(withCode.code === undefined ? {} : { code: withCode.code }),
+    ...(withCode.statusCode === undefined ? {} : { statusCode: withCode.statusCode }),
+    stack: redactText(error.stack ?? ''),
+  }
+}
+
+export function loggerOptions(level: string, stream?: DestinationStream): FastifyServerOptions['logger'] {
+  return {
+    level,
+    ...(stream ? { stream } : {}),
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    serializers: {
+      req: (request: LoggedRequest) => ({
+        id: request.id,
+        method: request.method,
+        // The route pattern (/c/:token) when matched; otherwise the path with tokens and addresses removed.
+        url: request.routeOptions?.url ?? redactUrl(request.url),
+      }),
+      res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
+      err: serializeError,
+    },
+  }
+}

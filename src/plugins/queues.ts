@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
+import { createRedis, type RedisTarget } from '../queue/connection'
+import { createQueues, type Queues } from '../queue/queues'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    redis: Redis
+    queues: Queues
+    queuePrefix: string
+  }
+}
+
+export const queuesPlugin = fp(
+  async (app: FastifyInstance, options: { target: RedisTarget; prefix: string }) => {
+    const redis = createRedis(options.target)
+    // Without a listener ioredis prints unhandled errors; readiness reports the outage instead.
+    redis.on('error', (error) => app.log.warn({ err: error }, 'redis connection error'))
+    const queues = createQueues(redis, options.prefix)
+    for (const queue of Object.values(queues)) {
+      queue.on('error', (error) => app.log.warn({ err: error, queue: queue.name }, 'queue error'))
+    }
+    app.decorate('redis', redis)
+    app.decorate('queues', queues)
+    app.decorate('queuePrefix', options.prefix)
+    app.addHook('onClose', async () => {
+      await Promise.all(Object.values(queues).map((queue) => queue.close()))
+      await redis.quit().catch(() => redis.disconnect())
+    })
+  },
+  { name: 'queues' },
+)

@@ -1,0 +1,28 @@
+import { Queue, type QueueOptions } from 'bullmq'
+import type { Redis } from 'ioredis'
+
+/**
+ * Queue names and their default job options. Payloads carry ids only: BullMQ keeps them
+ * in clear text in Redis, which is not where personal data may live.
+ */
+export const queueNames = ['outreach', 'maintenance'] as const
+export type QueueName = (typeof queueNames)[number]
+
+export type Queues = Record<QueueName, Queue>
+
+export function createQueues(connection: Redis, prefix: string): Queues {
+  const options = (attempts: number): QueueOptions => ({
+    connection,
+    prefix,
+    defaultJobOptions: {
+      attempts,
+      backoff: { type: 'exponential', delay: 5_000 },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 14 * 24 * 3600 },
+    },
+  })
+  return {
+    outreach: new Queue('outreach', options(8)),
+    maintenance: new Queue('maintenance', options(3)),
+  }
+}

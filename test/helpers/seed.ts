@@ -1,0 +1,99 @@
+import type { LightMyRequestResponse } from 'fastify'
+import { expect } from 'vitest'
+import type { TestApp, TestUser } from './app'
+
+export function json<T = Record<string, unknown>>(response: LightMyRequestResponse, status: number): T {
+  expect(response.statusCode, response.body).toBe(status)
+  return response.json() as T
+}
+
+export interface SeededVacancy {
+  id: string
+  clientId: string
+  recruiter: TestUser
+  dpo: TestUser
+}
+
+export const PURPOSE =
+  'Recruiting a senior backend engineer for the client; we contact candidates about this one role only.'
+
+/** A client with an agreement and a vacancy, opened through the API the way a recruiter and DPO would. */
+export async function seedOpenVacancy(
+  t: TestApp,
+  options: {
+    legalBasis?: 'legitimate_interest' | 'consent'
+    language?: 'nl' | 'en'
+    clientName?: string
+  } = {},
+): Promise<SeededVacancy> {
+  const recruiter = await t.user('recruiter')
+  const dpo = await t.user('dpo')
+  const legalBasis = options.legalBasis ?? 'legitimate_interest'
+  const client = json<{ id: string }>(
+    await t.request({
+      method: 'POST',
+      url: '/clients',
+      as: recruiter,
+      payload: { name: options.clientName ?? 'Acme Fietsen B.V.', country: 'NL' },
+    }),
+    201,
+  )
+  json(
+    await t.request({
+      method: 'POST',
+      url: `/clients/${client.id}/agreements`,
+      as: recruiter,
+      payload: {
+        version: '2026-1',
+        signedAt: '2026-01-02T10:00:00Z',
+        role: 'controller',
+        documentRef: 'dms://agreements/acme',
+      },
+    }),
+    201,
+  )
+  const vacancy = json<{ id: string }>(
+    await t.request({
+      method: 'POST',
+      url: '/vacancies',
+      as: recruiter,
+      payload: {
+        clientId: client.id,
+        title: 'Senior backend engineer',
+        purpose: PURPOSE,
+        legalBasis,
+        language: options.language ?? 'en',
+      },
+    }),
+    201,
+  )
+  if (legalBasis === 'legitimate_interest') {
+    json(
+      await t.request({
+        method: 'POST',
+        url: `/vacancies/${vacancy.id}/assessment`,
+        as: recruiter,
+        payload: {
+          purposeTest: 'Filling the role.',
+          necessityTest: 'Only public professional profiles.',
+          balancingTest: 'Low impact; easy opt-out.',
+        },
+      }),
+      200,
+    )
+    json(
+      await t.request({ method: 'POST', url: `/vacancies/${vacancy.id}/assessment/approve`, as: dpo }),
+      200,
+    )
+  }
+  json(
+    await t.request({
+      method: 'PATCH',
+      url: `/vacancies/${vacancy.id}`,
+      as: recruiter,
+      payload: { status: 'open' },
+    }),
+    200,
+  )
+  return { id: vacancy.id, clientId: client.id, recruiter, dpo }
+}
