@@ -5,6 +5,8 @@
 const EMAIL = /[^\s@/?#&=<>"']+@[^\s@/?#&=<>"']+\.[^\s@/?#&=<>"']+/g
 // Link tokens are 43 base64url characters; anything that long in a path is treated as a secret.
 const LONG_SEGMENT = /\/[A-Za-z0-9_-]{32,}(?=\/|$)/g
+// Record ids are UUIDs: not secret, and what an operator needs to follow a request.
+const UUID = /^\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export function redactText(text: string): string {
   return text.replace(EMAIL, '[email]')
@@ -13,7 +15,9 @@ export function redactText(text: string): string {
 /** A URL fit for a log: no query string (it can carry anything), no token or address in the path. */
 export function redactUrl(url: string): string {
   const path = url.split('?')[0] ?? ''
-  return redactText(decodeSafely(path)).replace(LONG_SEGMENT, '/[token]')
+  return redactText(decodeSafely(path)).replace(LONG_SEGMENT, (segment) =>
+    UUID.test(segment) ? segment : '/[token]',
+  )
 }
 
 function decodeSafely(path: string): string {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { within } from '../../lib/time'
 import { publicRoute } from '../../plugins/access'
 
 const checkView = z
@@ -9,18 +10,6 @@ const checkView = z
     checks: z.record(z.string(), z.enum(['ok', 'unavailable'])),
   })
   .meta({ id: 'Health' })
-
-async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
-  })
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(

@@ -1,0 +1,43 @@
+/**
+ * Documents generated from their one source of truth: `.env.example` from the config schema,
+ * docs/problems.md from the problem catalogue. `npm run docs` writes them; a test fails when they drift.
+ */
+import { writeFileSync } from 'node:fs'
+import { configSchema } from '../src/config'
+import { problemCatalogue, problemType } from '../src/lib/problems'
+
+export function envExample(): string {
+  const lines = ['# Candor configuration: every key, its meaning and its default. Copy to .env to use.', '']
+  for (const [key, schema] of Object.entries(configSchema.shape)) {
+    const parsed = schema.safeParse(undefined)
+    const fallback = parsed.success && parsed.data !== undefined ? String(parsed.data) : ''
+    if (schema.description) lines.push(`# ${schema.description}`)
+    lines.push(`# ${key}=${fallback}`, '')
+  }
+  return lines.join('\n')
+}
+
+export function problemsDoc(): string {
+  const rows = Object.entries(problemCatalogue).map(
+    ([code, entry]) =>
+      `| \`${code}\` | ${entry.status} | \`${problemType(code as keyof typeof problemCatalogue)}\` | ${entry.title} |`,
+  )
+  return [
+    '# Problem types',
+    '',
+    'Every error response is an RFC 9457 `application/problem+json` document:',
+    '`{ type, title, status, code, detail?, instance?, errors? }`. `code` is stable and dotted; `type` is its URI.',
+    'Validation problems list `errors: [{ field, message }]` with the field as `body.x`, `params.id` or `querystring.y`.',
+    'This file is generated from `src/lib/problems.ts` (`npm run docs`).',
+    '',
+    '| code | status | type | title |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n')
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  writeFileSync('.env.example', envExample())
+  writeFileSync('docs/problems.md', problemsDoc())
+}

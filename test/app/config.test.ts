@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { envExample, problemsDoc } from '../../scripts/generated-docs'
+import { ConfigError, loadConfig } from '../../src/config'
+
+describe('configuration', () => {
+  it('has a safe default for every key a newcomer does not set', () => {
+    const config = loadConfig({})
+    expect(config).toMatchObject({
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      JURISDICTION: 'NL',
+      RUN_WORKERS: true,
+      mailTransport: 'capture',
+      publicBaseUrl: 'http://localhost:3000',
+    })
+    expect(config.DATABASE_URL).toBeUndefined()
+  })
+
+  it.each([
+    ['PORT', 'seventy'],
+    ['DATABASE_URL', 'mysql://localhost/candor'],
+    ['JURISDICTION', 'Netherlands'],
+    ['RUN_WORKERS', 'yes please'],
+    ['JWT_SECRET', 'short'],
+    ['FIELD_ENCRYPTION_KEYS', 'k1:not-a-key'],
+  ])('stops on a bad %s with a message naming it', (key, value) => {
+    expect(() => loadConfig({ [key]: value })).toThrowError(
+      new RegExp(`^Invalid configuration:\\n  ${key}: `),
+    )
+  })
+
+  it('requires every secret, the public URL and a real mail transport in production', () => {
+    let message = ''
+    try {
+      loadConfig({ NODE_ENV: 'production' })
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError)
+      message = (error as Error).message
+    }
+    for (const key of ['JWT_SECRET', 'SERVER_SECRET', 'FIELD_ENCRYPTION_KEYS', 'PUBLIC_BASE_URL'])
+      expect(message).toContain(key)
+    const secrets = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'j'.repeat(32),
+      SERVER_SECRET: 's'.repeat(32),
+      FIELD_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32).toString('base64')}`,
+      PUBLIC_BASE_URL: 'https://candor.example',
+    }
+    expect(() => loadConfig(secrets)).toThrowError(/MAIL_TRANSPORT: required/)
+    expect(() => loadConfig({ ...secrets, MAIL_TRANSPORT: 'capture' })).toThrowError(/development only/)
+    expect(() => loadConfig({ ...secrets, MAIL_TRANSPORT: 'smtp' })).toThrowError(/SMTP_URL: required/)
+    expect(
+      loadConfig({ ...secrets, MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://relay:587' }).isProduction,
+    ).toBe(true)
+  })
+
+  it('.env.example lists every key with its default (npm run docs)', () => {
+    expect(readFileSync('.env.example', 'utf8')).toBe(envExample())
+  })
+
+  it('docs/problems.md lists every problem code (npm run docs)', () => {
+    expect(readFileSync('docs/problems.md', 'utf8')).toBe(problemsDoc())
+  })
+})
