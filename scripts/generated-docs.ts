@@ -1,8 +1,8 @@
 /**
  * Documents generated from their one source of truth: `.env.example` from the config schema,
- * docs/problems.md from the problem catalogue. `npm run docs` writes them; a test fails when they drift.
+ * docs/problems.md from the problem catalogue, README's configuration table from the schema. `npm run docs` writes them; a test fails when they drift.
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { configSchema } from '../src/config'
 import { problemCatalogue, problemType } from '../src/lib/problems'
 
@@ -15,6 +15,26 @@ export function envExample(): string {
     lines.push(`# ${key}=${fallback}`, '')
   }
   return lines.join('\n')
+}
+
+/** The configuration table in README.md, between its config markers. */
+export function configTable(): string {
+  const rows = Object.entries(configSchema.shape).map(([key, schema]) => {
+    const parsed = schema.safeParse(undefined)
+    const fallback = parsed.success && parsed.data !== undefined ? `\`${String(parsed.data)}\`` : ''
+    return `| \`${key}\` | ${fallback} | ${(schema.description ?? '').replaceAll('|', '\\|')} |`
+  })
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n')
+}
+
+const CONFIG_START = '<!-- config:start (npm run docs) -->'
+const CONFIG_END = '<!-- config:end -->'
+
+export function readmeWithConfig(readme: string): string {
+  const start = readme.indexOf(CONFIG_START)
+  const end = readme.indexOf(CONFIG_END)
+  if (start < 0 || end < start) throw new Error('README.md has no config markers')
+  return `${readme.slice(0, start + CONFIG_START.length)}\n${configTable()}\n${readme.slice(end)}`
 }
 
 export function problemsDoc(): string {
@@ -40,4 +60,5 @@ export function problemsDoc(): string {
 if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync('.env.example', envExample())
   writeFileSync('docs/problems.md', problemsDoc())
+  writeFileSync('README.md', readmeWithConfig(readFileSync('README.md', 'utf8')))
 }

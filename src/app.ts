@@ -1,7 +1,6 @@
-import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { DestinationStream } from 'pino'
 import type { Config } from './config'
 import { type Clock, systemClock } from './lib/clock'
@@ -13,9 +12,12 @@ import { vacancyRoutes } from './modules/vacancies/vacancies.routes'
 import { accessPlugin } from './plugins/access'
 import { databasePlugin } from './plugins/database'
 import { errorsPlugin } from './plugins/errors'
+import { gracefulClosePlugin } from './plugins/graceful-close'
 import { loggerOptions } from './plugins/logging'
 import { openapiPlugin } from './plugins/openapi'
 import { queuesPlugin } from './plugins/queues'
+import { securityHeadersPlugin } from './plugins/security-headers'
+import { responseSerializerCompiler } from './plugins/serializer'
 import type { RedisTarget } from './queue/connection'
 
 export interface AppOptions {
@@ -57,18 +59,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
-  app.setSerializerCompiler(serializerCompiler)
+  app.setSerializerCompiler(responseSerializerCompiler)
 
   app.decorate('config', config)
   app.decorate('clock', options.clock ?? systemClock)
   app.decorate('publicRateLimit', { max: config.RATE_LIMIT_PUBLIC_PER_MINUTE, timeWindow: '1 minute' })
 
   // Ecosystem
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: { 'form-action': ["'self'"], 'frame-ancestors': ["'none'"] },
-    },
-  })
+  await app.register(gracefulClosePlugin)
+  await app.register(securityHeadersPlugin)
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>

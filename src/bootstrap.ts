@@ -3,6 +3,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Config } from './config'
 
+/** Reads `.env` from the working directory when there is one; the environment wins over the file. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file)
+}
+
 interface DevelopmentSecrets {
   JWT_SECRET: string
   SERVER_SECRET: string

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
-import { withDevelopmentSecrets } from './bootstrap'
+import { loadDotEnv, withDevelopmentSecrets } from './bootstrap'
 import { type Config, loadConfig } from './config'
 import { createDatabase, type DatabaseHandle } from './db/client'
 import { migrateDatabase } from './db/migrate'
@@ -111,5 +111,6 @@ function explain(error: unknown): unknown {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  loadDotEnv()
   runCli(process.argv.slice(2)).catch((error) => exitWith(explain(error)))
 }

@@ -1,12 +1,13 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app'
-import { withDevelopmentSecrets } from './bootstrap'
+import { loadDotEnv, withDevelopmentSecrets } from './bootstrap'
 import { loadConfig } from './config'
 import { exitWith } from './lib/exit'
 import { ensureRedis } from './queue/connection'
 
 /** HTTP entry point: the API and the candidate pages; with RUN_WORKERS (default) the workers too. */
 async function main(): Promise<void> {
+  loadDotEnv()
   const config = withDevelopmentSecrets(loadConfig())
   const redis = await ensureRedis({ url: config.REDIS_URL, dataDir: config.DATA_DIR })
   const app = await buildApp({ config, redis: redis.target })

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { envExample, problemsDoc } from '../../scripts/generated-docs'
+import { envExample, problemsDoc, readmeWithConfig } from '../../scripts/generated-docs'
 import { ConfigError, loadConfig } from '../../src/config'
 
 describe('configuration', () => {
@@ -57,6 +57,11 @@ describe('configuration', () => {
 
   it('.env.example lists every key with its default (npm run docs)', () => {
     expect(readFileSync('.env.example', 'utf8')).toBe(envExample())
+  })
+
+  it("README.md's configuration table lists every key (npm run docs)", () => {
+    const readme = readFileSync('README.md', 'utf8')
+    expect(readme).toBe(readmeWithConfig(readme))
   })
 
   it('docs/problems.md lists every problem code (npm run docs)', () => {

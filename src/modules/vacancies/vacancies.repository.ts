@@ -1,5 +1,6 @@
-import { and, desc, eq, getTableColumns, type SQL } from 'drizzle-orm'
+import { and, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
+import { preparedOnce } from '../../db/prepared'
 import { dpias, legitimateInterestAssessments, type VacancyStatus, vacancies } from './vacancies.tables'
 
 export type VacancyRow = typeof vacancies.$inferSelect
@@ -28,10 +29,20 @@ export async function findVacancyDetail(
   id: string,
   scope: { clientId: string | null } = { clientId: null },
 ): Promise<VacancyDetail | undefined> {
-  const [row] = await detailQuery(
-    db,
-    scope.clientId ? and(eq(vacancies.id, id), eq(vacancies.clientId, scope.clientId)) : eq(vacancies.id, id),
-  ).limit(1)
+  if (scope.clientId) {
+    const statement = preparedOnce(db, 'vacancy_detail_scoped', () =>
+      detailQuery(
+        db,
+        and(eq(vacancies.id, sql.placeholder('id')), eq(vacancies.clientId, sql.placeholder('clientId'))),
+      ).prepare('vacancy_detail_scoped'),
+    )
+    const [row] = await statement.execute({ id, clientId: scope.clientId })
+    return row
+  }
+  const statement = preparedOnce(db, 'vacancy_detail', () =>
+    detailQuery(db, eq(vacancies.id, sql.placeholder('id'))).prepare('vacancy_detail'),
+  )
+  const [row] = await statement.execute({ id })
   return row
 }
 

@@ -1,0 +1,61 @@
+import { compare, type Subject } from './harness'
+import type { BenchContext } from './run'
+import { seedVacancy } from './seed'
+
+export interface BenchCase {
+  name: string
+  description: string
+  run(context: BenchContext): Promise<void>
+}
+
+const CANDOR = 'src/server.ts'
+
+const bareFastify = (context: BenchContext, path: string): Subject => ({
+  name: 'bare Fastify',
+  baseline: true,
+  start: () => context.startProcess('scripts/bench/baselines/hello.ts', {}),
+  request: (service) => ({ url: `${service.url}${path}` }),
+})
+
+export const benchCases: BenchCase[] = [
+  {
+    name: 'health',
+    description: 'GET /health/live beside bare Fastify hello-world (the framework ceiling)',
+    async run(context) {
+      context.rows.push(
+        ...(await compare('health', 'req/s', [
+          bareFastify(context, '/health/live'),
+          {
+            name: 'Candor',
+            start: () => context.startProcess(CANDOR, context.env),
+            request: (service) => ({ url: `${service.url}/health/live` }),
+          },
+        ])),
+      )
+    },
+  },
+  {
+    name: 'vacancy-read',
+    description: 'authenticated GET /vacancies/:id beside bare Fastify and a minimal JWT + same-SQL server',
+    async run(context) {
+      const { vacancyId, token } = await seedVacancy(context)
+      const headers = { authorization: `Bearer ${token}` }
+      context.rows.push(
+        ...(await compare('vacancy-read', 'req/s', [
+          bareFastify(context, '/health/live'),
+          {
+            name: 'minimal JWT + postgres.js',
+            baseline: true,
+            start: () => context.startProcess('scripts/bench/baselines/vacancy-read.ts', context.env),
+            request: (service) => ({ url: `${service.url}/vacancies/${vacancyId}`, headers }),
+          },
+          {
+            name: 'Candor',
+            start: () => context.startProcess(CANDOR, context.env),
+            request: (service) => ({ url: `${service.url}/vacancies/${vacancyId}`, headers }),
+          },
+        ])),
+      )
+    },
+  },
+]

@@ -1,0 +1,170 @@
+/**
+ * Benchmark plumbing: start a process, load it with autocannon, compare with a baseline measured
+ * in the same run on the same machine. Numbers are ratios, never assertions: machines are shared.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:net'
+import autocannon from 'autocannon'
+import postgres from 'postgres'
+
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
+export const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 10)
+export const ADMIN_DATABASE_URL =
+  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+export interface LoadResult {
+  /** Operations per second (requests, or the case's own unit). */
+  rate: number
+  p99Ms?: number
+  /** Errors and non-2xx answers: a fast wrong answer is not a result. */
+  failures: number
+}
+
+export interface Row {
+  benchCase: string
+  subject: string
+  unit: string
+  result: LoadResult
+  baseline?: boolean
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+export interface Service {
+  url: string
+  stop(): Promise<void>
+}
+
+/** Runs a TypeScript entry point in its own process (so the load generator does not share its event loop). */
+export async function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  readyPath = '/health/live',
+): Promise<Service> {
+  const port = await freePort()
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const url = `http://127.0.0.1:${port}`
+  const started = Date.now()
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`)
+    try {
+      if ((await fetch(url + readyPath)).ok) break
+    } catch {}
+    if (Date.now() - started > 60_000) throw new Error(`${entry} did not start`)
+    await new Promise((done) => setTimeout(done, 200))
+  }
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+
+export async function load(options: autocannon.Options, warmUp = true): Promise<LoadResult> {
+  // A short warm-up lets the JIT and the connection pools settle before measuring.
+  if (warmUp)
+    await autocannon({ connections: CONNECTIONS, ...options, duration: Math.min(3, DURATION_SECONDS) })
+  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_SECONDS, ...options })
+  return { rate: result.requests.average, p99Ms: result.latency.p99, failures: result.errors + result.non2xx }
+}
+
+export interface Subject {
+  name: string
+  baseline?: boolean
+  start(): Promise<Service>
+  request(service: Service): autocannon.Options
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+
+/**
+ * Measures every subject ROUNDS times, interleaved (A B C A B C …), and keeps the median of each:
+ * on a shared 2-core machine a single run can be off by a third.
+ */
+export async function compare(benchCase: string, unit: string, subjects: Subject[]): Promise<Row[]> {
+  const services = []
+  for (const subject of subjects) services.push(await subject.start())
+  const results: LoadResult[][] = subjects.map(() => [])
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [index, subject] of subjects.entries()) {
+        results[index]!.push(await load(subject.request(services[index]!), round === 0))
+      }
+    }
+  } finally {
+    await Promise.all(services.map((service) => service.stop()))
+  }
+  return subjects.map((subject, index) => ({
+    benchCase,
+    subject: subject.name,
+    unit,
+    baseline: subject.baseline,
+    result: {
+      rate: median(results[index]!.map((result) => result.rate)),
+      p99Ms: median(results[index]!.map((result) => result.p99Ms ?? 0)),
+      failures: results[index]!.reduce((sum, result) => sum + result.failures, 0),
+    },
+  }))
+}
+
+/** A database of its own for the run, built by the real migrations. */
+export async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `candor_bench_${randomBytes(4).toString('hex')}`
+  const admin = postgres(ADMIN_DATABASE_URL, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database "${name}"`)
+  await admin.end()
+  const url = new URL(ADMIN_DATABASE_URL)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const cleanup = postgres(ADMIN_DATABASE_URL, { max: 1, onnotice: () => {} })
+      await cleanup.unsafe(`drop database if exists "${name}" with (force)`)
+      await cleanup.end()
+    },
+  }
+}
+
+const format = (value: number, digits = 0) =>
+  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+/** Candor's rows with their ratio to each baseline of the same case. */
+export function printTable(rows: Row[]): void {
+  const lines = [
+    '| case | subject | rate | p99 ms | failures | vs baselines |',
+    '|---|---|---:|---:|---:|---|',
+  ]
+  for (const row of rows) {
+    const ratios = row.baseline
+      ? 'baseline'
+      : rows
+          .filter((other) => other.baseline && other.benchCase === row.benchCase)
+          .map((other) => `${format((row.result.rate / other.result.rate) * 100, 1)}% of ${other.subject}`)
+          .join('; ')
+    const p99 = row.result.p99Ms === undefined ? '' : format(row.result.p99Ms, 1)
+    lines.push(
+      `| ${row.benchCase} | ${row.subject} | ${format(row.result.rate)} ${row.unit} | ${p99} | ${row.result.failures} | ${ratios} |`,
+    )
+  }
+  process.stdout.write(`\n${lines.join('\n')}\n\n`)
+}
