@@ -4,8 +4,11 @@ import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-z
 import type { DestinationStream } from 'pino'
 import type { Config } from './config'
 import { type Clock, systemClock } from './lib/clock'
+import { parseKeyring } from './lib/field-crypto'
 import { AppError } from './lib/problems'
+import { auditRoutes } from './modules/audit/audit.routes'
 import { authRoutes } from './modules/auth/auth.routes'
+import { candidacyRoutes } from './modules/candidacies/candidacies.routes'
 import { clientRoutes } from './modules/clients/clients.routes'
 import { healthRoutes } from './modules/health/health.routes'
 import { vacancyRoutes } from './modules/vacancies/vacancies.routes'
@@ -19,6 +22,7 @@ import { queuesPlugin } from './plugins/queues'
 import { securityHeadersPlugin } from './plugins/security-headers'
 import { responseSerializerCompiler } from './plugins/serializer'
 import type { RedisTarget } from './queue/connection'
+import type { Services } from './services'
 
 export interface AppOptions {
   /** Secrets resolved (see bootstrap.ts). */
@@ -40,6 +44,8 @@ declare module 'fastify' {
     clock: Clock
     /** The limit for unauthenticated routes: login and the candidate's token pages. */
     publicRateLimit: RateLimitRouteOptions
+    /** What services are given: database, clock, configuration, field keyring. */
+    services: Services
   }
 }
 
@@ -49,7 +55,9 @@ declare module 'fastify' {
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options
-  if (!config.JWT_SECRET) throw new Error('JWT_SECRET is not resolved; call withDevelopmentSecrets first')
+  if (!config.JWT_SECRET || !config.SERVER_SECRET || !config.FIELD_ENCRYPTION_KEYS) {
+    throw new Error('secrets are not resolved; call withDevelopmentSecrets first')
+  }
   const app = Fastify({
     logger: loggerOptions(config.LOG_LEVEL, options.logStream),
     bodyLimit: config.BODY_LIMIT_BYTES,
@@ -88,6 +96,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     poolSize: config.DATABASE_POOL_SIZE,
     migrate: config.DB_MIGRATE_ON_START,
   })
+  app.decorate('services', {
+    db: app.db,
+    clock: app.clock,
+    config,
+    keyring: parseKeyring(config.FIELD_ENCRYPTION_KEYS ?? ''),
+  } satisfies Services)
   await app.register(queuesPlugin, { target: options.redis, prefix: config.QUEUE_PREFIX })
   await app.register(openapiPlugin, { serverUrl: config.publicBaseUrl })
 
@@ -96,6 +110,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(authRoutes)
   await app.register(clientRoutes)
   await app.register(vacancyRoutes)
+  await app.register(candidacyRoutes)
+  await app.register(auditRoutes)
 
   return app
 }

@@ -6,9 +6,11 @@ import { createDatabase, type DatabaseHandle } from './db/client'
 import { migrateDatabase } from './db/migrate'
 import { systemClock } from './lib/clock'
 import { exitWith, StartupError } from './lib/exit'
+import { parseKeyring } from './lib/field-crypto'
 import { AppError } from './lib/problems'
 import { createUser } from './modules/auth/auth.service'
 import { roles } from './modules/auth/auth.tables'
+import { rotateIdentifierKeys } from './modules/people/people.service'
 
 /** Admin and DPO commands: `npm run cli -- <command> [--flags]`. */
 interface CommandContext {
@@ -64,6 +66,16 @@ const commands: Record<string, Command> = {
         },
       )
       print(`created ${user.role} ${user.id}`)
+    },
+  },
+  'keys:rotate': {
+    summary: 're-encrypt high-risk identifiers under the newest FIELD_ENCRYPTION_KEYS key',
+    usage: 'keys:rotate',
+    flags: {},
+    run: async ({ config, database, print }) => {
+      const keyring = parseKeyring(config.FIELD_ENCRYPTION_KEYS!)
+      const { rotated } = await rotateIdentifierKeys(database.db, keyring)
+      print(`re-encrypted ${rotated} identifiers under key ${keyring.currentKeyId}`)
     },
   },
 }

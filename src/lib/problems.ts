@@ -72,6 +72,60 @@ export const problemCatalogue = {
     slug: 'dpia-required',
     title: 'This vacancy needs a data protection impact assessment before it can open',
   },
+  'vacancy.not_open': { status: 409, slug: 'vacancy-not-open', title: 'The vacancy is not open' },
+  'candidacy.not_found': { status: 404, slug: 'candidacy-not-found', title: 'No such candidacy' },
+  'candidacy.exists': {
+    status: 409,
+    slug: 'candidacy-exists',
+    title: 'This person is already a candidate for this vacancy',
+  },
+  'candidacy.invalid_stage_transition': {
+    status: 409,
+    slug: 'invalid-stage-transition',
+    title: 'The candidacy cannot move to that stage',
+  },
+  'candidacy.ended': {
+    status: 409,
+    slug: 'candidacy-ended',
+    title: 'The candidacy has ended (withdrawn, objected or erased): nothing more may be done with it',
+  },
+  'candidacy.facts_need_consent': {
+    status: 409,
+    slug: 'facts-need-consent',
+    title: 'A consent vacancy holds only contact data and its source until the person consents',
+  },
+  'sourcing.suppressed': {
+    status: 409,
+    slug: 'suppressed',
+    title: 'This person asked not to be contacted again and cannot be sourced',
+  },
+  'person.ambiguous': {
+    status: 409,
+    slug: 'person-ambiguous',
+    title: 'The e-mail addresses belong to different people already on record',
+  },
+  'person.restricted': {
+    status: 409,
+    slug: 'processing-restricted',
+    title: 'Processing of this person is restricted (Art. 18): the data is stored only',
+  },
+  'person.email_taken': {
+    status: 409,
+    slug: 'email-belongs-to-another-person',
+    title: 'That e-mail address belongs to another person on record',
+  },
+  'consent.required': {
+    status: 409,
+    slug: 'consent-required',
+    title: 'The person has not given live consent for this vacancy',
+  },
+  'fact.not_found': { status: 404, slug: 'fact-not-found', title: 'No such fact' },
+  'fact.special_category_refused': {
+    status: 409,
+    slug: 'special-category-refused',
+    title:
+      'Special-category data needs explicit consent or a source where the person made it public (Art. 9)',
+  },
 } as const satisfies Record<string, { status: number; slug: string; title: string }>
 
 export type ProblemCode = keyof typeof problemCatalogue

@@ -97,3 +97,63 @@ export async function seedOpenVacancy(
   )
   return { id: vacancy.id, clientId: client.id, recruiter, dpo }
 }
+
+let sequence = 0
+/** A sourcing request body for a new person (unique address unless one is given). */
+export function sourcingPayload(
+  overrides: {
+    email?: string
+    emails?: string[]
+    fullName?: string
+    collectedAt?: string
+    facts?: unknown[]
+    identifiers?: unknown[]
+    person?: Record<string, unknown>
+  } = {},
+) {
+  sequence++
+  const collectedAt = overrides.collectedAt ?? '2026-01-02T10:00:00Z'
+  return {
+    person: {
+      fullName: overrides.fullName ?? `Candidate ${sequence} Testperson`,
+      emails: overrides.emails ?? [overrides.email ?? `candidate-${sequence}-${Date.now()}@mail.test`],
+      ...overrides.person,
+    },
+    source: { type: 'linkedin', url: `https://www.linkedin.com/in/candidate-${sequence}`, collectedAt },
+    facts: overrides.facts ?? [
+      {
+        kind: 'skill',
+        value: 'TypeScript',
+        source: { type: 'github', url: 'https://github.com/someone', collectedAt },
+      },
+    ],
+    ...(overrides.identifiers ? { identifiers: overrides.identifiers } : {}),
+  }
+}
+
+/** Row counts of every table that holds personal data or its proof: a refusal must leave them unchanged. */
+export async function personalDataCounts(t: TestApp): Promise<Record<string, number>> {
+  const { queryRows } = await import('../../src/db/client')
+  const { sql } = await import('drizzle-orm')
+  const tables = [
+    'people',
+    'person_emails',
+    'person_identifiers',
+    'candidacies',
+    'facts',
+    'ledger_events',
+    'stage_changes',
+  ]
+  const counts: Record<string, number> = {}
+  for (const table of tables) {
+    const [row] = await queryRows<{ n: number }>(t.app.db, sql.raw(`select count(*)::int as n from ${table}`))
+    counts[table] = row!.n
+  }
+  return counts
+}
+
+/** Live consent on a candidacy, the way the candidate's consent page records it. */
+export async function grantConsent(t: TestApp, candidacyId: string): Promise<void> {
+  const { sql } = await import('drizzle-orm')
+  await t.app.db.execute(sql`update candidacies set consent_state = 'given' where id = ${candidacyId}`)
+}

@@ -1,0 +1,32 @@
+import type { Executor } from '../../db/client'
+import type { Clock } from '../../lib/clock'
+import type { Principal } from '../../plugins/access'
+import { insertAccessLog } from './audit.repository'
+import type { AccessAction } from './audit.tables'
+
+export interface AccessRecord {
+  personId: string
+  candidacyId?: string | null
+}
+
+/** Every read or export of a person's data is written down: who, whose, through which route, when. */
+export function logAccess(
+  { db, clock }: { db: Executor; clock: Clock },
+  principal: Principal,
+  action: AccessAction,
+  route: string,
+  records: AccessRecord[],
+): Promise<void> {
+  const at = clock.now()
+  return insertAccessLog(
+    db,
+    records.map((record) => ({
+      userId: principal.userId,
+      personId: record.personId,
+      candidacyId: record.candidacyId ?? null,
+      action,
+      route,
+      at,
+    })),
+  )
+}

@@ -1,0 +1,191 @@
+import { and, asc, desc, eq, inArray, isNotNull, notInArray, sql } from 'drizzle-orm'
+import type { Executor } from '../../db/client'
+import { people } from '../people/people.tables'
+import { vacancies } from '../vacancies/vacancies.tables'
+import { type ConsentState, candidacies, facts, type Stage, stageChanges } from './candidacies.tables'
+
+export type CandidacyRow = typeof candidacies.$inferSelect
+export type NewCandidacy = typeof candidacies.$inferInsert
+export type FactRow = typeof facts.$inferSelect
+export type NewFact = typeof facts.$inferInsert
+
+export interface CandidacyContext {
+  candidacy: CandidacyRow
+  vacancy: {
+    id: string
+    clientId: string
+    status: string
+    legalBasis: 'legitimate_interest' | 'consent'
+    language: 'nl' | 'en'
+  }
+}
+
+const contextColumns = {
+  candidacy: candidacies,
+  vacancy: {
+    id: vacancies.id,
+    clientId: vacancies.clientId,
+    status: vacancies.status,
+    legalBasis: vacancies.legalBasis,
+    language: vacancies.language,
+  },
+}
+
+/** The candidacy with what decides the rules about it: its vacancy's basis, status and client. */
+export async function findCandidacyContext(db: Executor, id: string): Promise<CandidacyContext | undefined> {
+  const [row] = await db
+    .select(contextColumns)
+    .from(candidacies)
+    .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
+    .where(eq(candidacies.id, id))
+  return row
+}
+
+/** Same, locking the candidacy row for the rest of the transaction (stage changes, consent, ledger). */
+export async function lockCandidacyContext(db: Executor, id: string): Promise<CandidacyContext | undefined> {
+  const [row] = await db
+    .select(contextColumns)
+    .from(candidacies)
+    .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
+    .where(eq(candidacies.id, id))
+    .for('update', { of: candidacies })
+  return row
+}
+
+export async function insertCandidacy(db: Executor, candidacy: NewCandidacy): Promise<void> {
+  await db.insert(candidacies).values(candidacy)
+}
+
+export async function candidacyExists(
+  db: Executor,
+  personId: string,
+  vacancyId: string,
+): Promise<string | undefined> {
+  const [row] = await db
+    .select({ id: candidacies.id })
+    .from(candidacies)
+    .where(and(eq(candidacies.personId, personId), eq(candidacies.vacancyId, vacancyId)))
+  return row?.id
+}
+
+export async function updateCandidacy(
+  db: Executor,
+  id: string,
+  changes: Partial<NewCandidacy>,
+): Promise<void> {
+  await db.update(candidacies).set(changes).where(eq(candidacies.id, id))
+}
+
+export async function insertFacts(db: Executor, rows: NewFact[]): Promise<void> {
+  if (rows.length > 0) await db.insert(facts).values(rows)
+}
+
+export function listFacts(db: Executor, candidacyIds: string[]): Promise<FactRow[]> {
+  if (candidacyIds.length === 0) return Promise.resolve([])
+  return db
+    .select()
+    .from(facts)
+    .where(inArray(facts.candidacyId, candidacyIds))
+    .orderBy(asc(facts.createdAt), asc(facts.id))
+}
+
+export async function lockFact(
+  db: Executor,
+  candidacyId: string,
+  factId: string,
+): Promise<FactRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(facts)
+    .where(and(eq(facts.id, factId), eq(facts.candidacyId, candidacyId)))
+    .for('update')
+  return row
+}
+
+export async function updateFact(db: Executor, id: string, changes: Partial<NewFact>): Promise<void> {
+  await db.update(facts).set(changes).where(eq(facts.id, id))
+}
+
+export async function insertStageChange(
+  db: Executor,
+  change: typeof stageChanges.$inferInsert,
+): Promise<void> {
+  await db.insert(stageChanges).values(change)
+}
+
+export function listStageChanges(db: Executor, candidacyId: string) {
+  return db
+    .select()
+    .from(stageChanges)
+    .where(eq(stageChanges.candidacyId, candidacyId))
+    .orderBy(asc(stageChanges.decidedAt))
+}
+
+export interface CandidacyListItem {
+  candidacy: CandidacyRow
+  person: { id: string; fullName: string; headline: string | null; location: string | null } | null
+}
+
+export function listVacancyCandidacies(
+  db: Executor,
+  filter: {
+    vacancyId: string
+    stage?: Stage | undefined
+    consentState?: ConsentState | undefined
+    introducedOnly: boolean
+    limit: number
+    offset: number
+  },
+): Promise<CandidacyListItem[]> {
+  return db
+    .select({
+      candidacy: candidacies,
+      person: {
+        id: people.id,
+        fullName: people.fullName,
+        headline: people.headline,
+        location: people.location,
+      },
+    })
+    .from(candidacies)
+    .leftJoin(people, eq(people.id, candidacies.personId))
+    .where(
+      and(
+        eq(candidacies.vacancyId, filter.vacancyId),
+        filter.stage ? eq(candidacies.stage, filter.stage) : undefined,
+        filter.consentState ? eq(candidacies.consentState, filter.consentState) : undefined,
+        filter.introducedOnly ? clientVisible() : undefined,
+      ),
+    )
+    .orderBy(desc(candidacies.createdAt), asc(candidacies.id))
+    .limit(filter.limit)
+    .offset(filter.offset)
+}
+
+/** What a client may see: introduced, and not since withdrawn, objected or erased. */
+export function clientVisible() {
+  return and(
+    isNotNull(candidacies.introducedAt),
+    notInArray(candidacies.stage, ['withdrawn', 'objected', 'erased']),
+  )
+}
+
+export async function candidacyIdsOfPerson(db: Executor, personId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: candidacies.id })
+    .from(candidacies)
+    .where(eq(candidacies.personId, personId))
+  return rows.map((row) => row.id)
+}
+
+/** Adds a DPIA reason to the vacancy once (Art. 35(3)(b)): special categories make one mandatory. */
+export async function flagVacancyForDpia(
+  db: Executor,
+  vacancyId: string,
+  reason: 'special_categories',
+): Promise<void> {
+  await db
+    .update(vacancies)
+    .set({ dpiaReasons: sql`array_append(${vacancies.dpiaReasons}, ${reason})` })
+    .where(and(eq(vacancies.id, vacancyId), sql`not (${reason} = any(${vacancies.dpiaReasons}))`))
+}
