@@ -1,3 +1,4 @@
+import { rawSourcing } from './baselines/sourcing-insert'
 import { compare, type Subject } from './harness'
 import type { BenchContext } from './run'
 import { seedVacancy } from './seed'
@@ -53,6 +54,57 @@ export const benchCases: BenchCase[] = [
             name: 'Candor',
             start: () => context.startProcess(CANDOR, context.env),
             request: (service) => ({ url: `${service.url}/vacancies/${vacancyId}`, headers }),
+          },
+        ])),
+      )
+    },
+  },
+  {
+    name: 'sourcing',
+    description:
+      'POST /vacancies/:id/candidacies with distinct people beside the same rows inserted with postgres.js',
+    async run(context) {
+      const { vacancyId, token, recruiter } = await seedVacancy(context)
+      let counter = 0
+      const body = () => {
+        counter++
+        const collectedAt = new Date(Date.now() - 86_400_000).toISOString()
+        return JSON.stringify({
+          person: {
+            fullName: `Bench Person ${counter}`,
+            emails: [`bench-${counter}-${process.pid}@bench.test`],
+          },
+          source: { type: 'linkedin', url: 'https://www.linkedin.com/in/bench', collectedAt },
+          facts: [
+            {
+              kind: 'skill',
+              value: 'TypeScript',
+              source: { type: 'github', url: 'https://github.com/bench', collectedAt },
+            },
+          ],
+        })
+      }
+      context.rows.push(
+        ...(await compare('sourcing', 'candidates/s', [
+          {
+            name: 'raw postgres.js inserts, one transaction per candidate',
+            baseline: true,
+            measure: (warmUp) => rawSourcing(context.databaseUrl, vacancyId, recruiter.userId, warmUp),
+          },
+          {
+            name: 'Candor',
+            start: () => context.startProcess(CANDOR, context.env),
+            request: (service) => ({
+              url: `${service.url}/vacancies/${vacancyId}/candidacies`,
+              requests: [
+                {
+                  method: 'POST',
+                  path: `/vacancies/${vacancyId}/candidacies`,
+                  headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+                  setupRequest: (request) => ({ ...request, body: body() }),
+                },
+              ],
+            }),
           },
         ])),
       )

@@ -88,12 +88,15 @@ export async function load(options: autocannon.Options, warmUp = true): Promise<
   return { rate: result.requests.average, p99Ms: result.latency.p99, failures: result.errors + result.non2xx }
 }
 
-export interface Subject {
-  name: string
-  baseline?: boolean
-  start(): Promise<Service>
-  request(service: Service): autocannon.Options
-}
+/** Something measured: an HTTP service under autocannon load, or a measurement of its own (`measure`). */
+export type Subject =
+  | {
+      name: string
+      baseline?: boolean
+      start(): Promise<Service>
+      request(service: Service): autocannon.Options
+    }
+  | { name: string; baseline?: boolean; measure(warmUp: boolean): Promise<LoadResult> }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
@@ -102,17 +105,22 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
  * on a shared 2-core machine a single run can be off by a third.
  */
 export async function compare(benchCase: string, unit: string, subjects: Subject[]): Promise<Row[]> {
-  const services = []
-  for (const subject of subjects) services.push(await subject.start())
+  const services: Array<Service | undefined> = []
+  for (const subject of subjects) services.push('start' in subject ? await subject.start() : undefined)
   const results: LoadResult[][] = subjects.map(() => [])
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const [index, subject] of subjects.entries()) {
-        results[index]!.push(await load(subject.request(services[index]!), round === 0))
+        const warmUp = round === 0
+        results[index]!.push(
+          'measure' in subject
+            ? await subject.measure(warmUp)
+            : await load(subject.request(services[index]!), warmUp),
+        )
       }
     }
   } finally {
-    await Promise.all(services.map((service) => service.stop()))
+    await Promise.all(services.map((service) => service?.stop()))
   }
   return subjects.map((subject, index) => ({
     benchCase,
@@ -125,6 +133,41 @@ export async function compare(benchCase: string, unit: string, subjects: Subject
       failures: results[index]!.reduce((sum, result) => sum + result.failures, 0),
     },
   }))
+}
+
+/**
+ * Runs `work` from `concurrency` loops for `seconds` and reports operations per second and p99:
+ * the baseline for cases whose minimal form is not an HTTP server (e.g. raw inserts).
+ */
+export async function measureLoop(
+  work: (i: number) => Promise<unknown>,
+  { seconds = DURATION_SECONDS, concurrency = CONNECTIONS } = {},
+): Promise<LoadResult> {
+  const latencies: number[] = []
+  let failures = 0
+  let next = 0
+  const started = performance.now()
+  const deadline = started + seconds * 1000
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const begin = performance.now()
+        try {
+          await work(next++)
+          latencies.push(performance.now() - begin)
+        } catch {
+          failures++
+        }
+      }
+    }),
+  )
+  const elapsed = (performance.now() - started) / 1000
+  latencies.sort((a, b) => a - b)
+  return {
+    rate: latencies.length / elapsed,
+    p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
+    failures,
+  }
 }
 
 /** A database of its own for the run, built by the real migrations. */

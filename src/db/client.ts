@@ -37,7 +37,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       connection: { application_name: 'candor' },
     })
     return {
-      db: drizzle(client, { schema }) as unknown as Database,
+      db: drizzle(alwaysPrepared(client), { schema }) as unknown as Database,
       kind: 'postgres',
       close: () => client.end({ timeout: 5 }),
     }
@@ -88,6 +88,38 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+type PostgresClient = import('postgres').Sql
+
+/**
+ * drizzle asks postgres.js for unnamed statements unless a query is built with `.prepare()`,
+ * which costs a describe round trip on every query with parameters. Named (cached) statements
+ * halve the round trips of a sourcing transaction: postgres.js caches them per connection by
+ * SQL text, and drizzle's text is stable per query shape. Transactions get the same treatment.
+ */
+function alwaysPrepared(client: PostgresClient): PostgresClient {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === 'unsafe') {
+        return (query: string, params?: unknown[], options?: Record<string, unknown>) =>
+          target.unsafe(query, params as never, { ...options, prepare: true })
+      }
+      if (property === 'begin' || property === 'savepoint') {
+        const original = Reflect.get(target, property, receiver) as (...args: unknown[]) => unknown
+        return (...args: unknown[]) =>
+          original.apply(
+            target,
+            args.map((arg) =>
+              typeof arg === 'function'
+                ? (inner: PostgresClient) => (arg as (c: PostgresClient) => unknown)(alwaysPrepared(inner))
+                : arg,
+            ),
+          )
+      }
+      return Reflect.get(target, property, receiver)
+    },
+  })
 }
 
 /** Raw SQL for the few places drizzle's builder cannot express; both drivers answer in their own shape. */

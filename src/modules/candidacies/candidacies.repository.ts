@@ -52,8 +52,9 @@ export async function lockCandidacyContext(db: Executor, id: string): Promise<Ca
   return row
 }
 
-export async function insertCandidacy(db: Executor, candidacy: NewCandidacy): Promise<void> {
-  await db.insert(candidacies).values(candidacy)
+export async function insertCandidacy(db: Executor, candidacy: NewCandidacy): Promise<CandidacyRow> {
+  const [row] = await db.insert(candidacies).values(candidacy).returning()
+  return row!
 }
 
 export async function candidacyExists(
@@ -76,8 +77,8 @@ export async function updateCandidacy(
   await db.update(candidacies).set(changes).where(eq(candidacies.id, id))
 }
 
-export async function insertFacts(db: Executor, rows: NewFact[]): Promise<void> {
-  if (rows.length > 0) await db.insert(facts).values(rows)
+export async function insertFacts(db: Executor, rows: NewFact[]): Promise<FactRow[]> {
+  return rows.length > 0 ? db.insert(facts).values(rows).returning() : []
 }
 
 export function listFacts(db: Executor, candidacyIds: string[]): Promise<FactRow[]> {

@@ -120,8 +120,8 @@ export const candidacyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const principal = principalOf(request)
-      const id = await sourceCandidate(app.services, principal, request.params.id, request.body)
-      return reply.code(201).send(await read(principal, id, 'POST /vacancies/:id/candidacies'))
+      const detail = await sourceCandidate(app.services, principal, request.params.id, request.body)
+      return reply.code(201).send(candidacyViewFor(principal, detail))
     },
   )
 

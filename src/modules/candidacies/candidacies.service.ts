@@ -152,13 +152,14 @@ const isUniqueViolation = (error: unknown) =>
 /**
  * Sources a person into an open vacancy (Art. 5(1)(b)): the person exists only through this
  * candidacy. Refusals happen before anything is written, and all writes share one transaction.
+ * Returns what was stored, so the answer needs no second read.
  */
 export async function sourceCandidate(
   deps: SourcingDeps,
   actor: Principal,
   vacancyId: string,
   input: SourcingInput,
-): Promise<string> {
+): Promise<CandidacyDetail> {
   const normalized = [...new Set(input.person.emails.map(normaliseEmail))]
   if (
     input.source.collectedAt > deps.clock.now() ||
@@ -173,8 +174,13 @@ export async function sourceCandidate(
     throw new AppError('sourcing.suppressed')
 
   const attempt = () =>
-    deps.db.transaction(async (tx) => {
-      const vacancy = await findVacancyDetail(tx, vacancyId)
+    deps.db.transaction(async (tx): Promise<CandidacyDetail> => {
+      // Reads and writes that do not depend on each other are sent together: postgres.js pipelines
+      // them on the transaction's connection, one write and one round trip for the lot.
+      const [vacancy, existing] = await Promise.all([
+        findVacancyDetail(tx, vacancyId),
+        findPersonIdsByEmails(tx, normalized),
+      ])
       if (!vacancy) throw new AppError('vacancy.not_found')
       if (vacancy.status !== 'open')
         throw new AppError('vacancy.not_open', `The vacancy is ${vacancy.status}.`)
@@ -197,38 +203,47 @@ export async function sourceCandidate(
         const refusal = specialCategoryRefusal(fact, false)
         if (refusal) throw refusal
       }
+      if (existing.length > 1) throw new AppError('person.ambiguous')
 
       const now = deps.clock.now()
-      const existing = await findPersonIdsByEmails(tx, normalized)
-      if (existing.length > 1) throw new AppError('person.ambiguous')
-      let personId = existing[0]
-      if (personId) {
-        const duplicate = await candidacyExists(tx, personId, vacancyId)
+      const candidacyId = randomUUID()
+      let person: PersonRow
+      let knownEmails: PersonEmailRow[] = []
+      if (existing[0]) {
+        const [duplicate, found, emails] = await Promise.all([
+          candidacyExists(tx, existing[0], vacancyId),
+          findPerson(tx, existing[0]),
+          listEmails(tx, [existing[0]]),
+        ])
         if (duplicate) throw new AppError('candidacy.exists', `See candidacy ${duplicate}.`)
+        person = found!
+        knownEmails = emails
       } else {
-        personId = randomUUID()
-        await insertPerson(tx, {
-          id: personId,
+        person = {
+          id: randomUUID(),
           fullName: input.person.fullName,
           phone: input.person.phone ?? null,
           location: input.person.location ?? null,
           headline: input.person.headline ?? null,
           language: input.person.language ?? vacancy.language,
+          restrictedAt: null,
           createdAt: now,
           updatedAt: now,
-        })
+        }
       }
-      await insertEmails(
-        tx,
-        input.person.emails.map((address) => ({
+      const personId = person.id
+      const newEmails = input.person.emails
+        .map((address) => ({
           personId,
           address: address.trim(),
           normalized: normaliseEmail(address),
           createdAt: now,
-        })),
-      )
+        }))
+        .filter(
+          (email, index, all) => all.findIndex((other) => other.normalized === email.normalized) === index,
+        )
+        .filter((email) => !knownEmails.some((known) => known.normalized === email.normalized))
 
-      const candidacyId = randomUUID()
       // Art. 6(1)(f): the basis is asserted at collection, naming the approved assessment.
       const entries: LedgerEntry[] =
         vacancy.legalBasis === 'legitimate_interest'
@@ -249,34 +264,45 @@ export async function sourceCandidate(
       const chain = genesisEvents(candidacyId, vacancyId, entries)
       // Art. 14(3)(a): data not obtained from the person must be explained within one month.
       const fromPerson = input.source.type === 'application'
-      await insertCandidacy(tx, {
-        id: candidacyId,
-        personId,
-        vacancyId,
-        stage: 'sourced',
-        sourceType: input.source.type,
-        sourceUrl: input.source.url ?? null,
-        obtainedAt: input.source.collectedAt,
-        sourcedBy: actor.userId,
-        noticeStatus: fromPerson ? 'not_required' : 'pending',
-        noticeDueAt: fromPerson
-          ? null
-          : oneMonthDeadline(input.source.collectedAt, deps.config.JURISDICTION).dueAt,
-        stageChangedAt: now,
-        stageChangedBy: actor.userId,
-        ledgerSeq: chain.seq,
-        ledgerHead: chain.hash,
-        createdAt: now,
-        updatedAt: now,
-      })
-      await insertLedgerEvents(tx, chain.rows)
-      await insertFacts(tx, factRows(candidacyId, input.facts, actor, now))
-      if (input.identifiers.length > 0) {
-        await upsertIdentifiers(tx, identifierRows(deps, personId, input.identifiers, now))
+      const [, addedEmails, candidacy, , facts] = await Promise.all([
+        existing[0] ? undefined : insertPerson(tx, person),
+        insertEmails(tx, newEmails),
+        insertCandidacy(tx, {
+          id: candidacyId,
+          personId,
+          vacancyId,
+          stage: 'sourced',
+          sourceType: input.source.type,
+          sourceUrl: input.source.url ?? null,
+          obtainedAt: input.source.collectedAt,
+          sourcedBy: actor.userId,
+          noticeStatus: fromPerson ? 'not_required' : 'pending',
+          noticeDueAt: fromPerson
+            ? null
+            : oneMonthDeadline(input.source.collectedAt, deps.config.JURISDICTION).dueAt,
+          stageChangedAt: now,
+          stageChangedBy: actor.userId,
+          ledgerSeq: chain.seq,
+          ledgerHead: chain.hash,
+          createdAt: now,
+          updatedAt: now,
+        }),
+        insertLedgerEvents(tx, chain.rows),
+        insertFacts(tx, factRows(candidacyId, input.facts, actor, now)),
+        input.identifiers.length > 0
+          ? upsertIdentifiers(tx, identifierRows(deps, personId, input.identifiers, now))
+          : undefined,
+        input.facts.some((fact) => fact.special)
+          ? flagVacancyForDpia(tx, vacancyId, 'special_categories')
+          : undefined,
+      ])
+      return {
+        context: { candidacy, vacancy },
+        person,
+        emails: [...knownEmails, ...addedEmails],
+        facts,
+        identifiers: input.identifiers.map(({ kind, value }) => ({ kind, value })),
       }
-      if (input.facts.some((fact) => fact.special))
-        await flagVacancyForDpia(tx, vacancyId, 'special_categories')
-      return candidacyId
     })
 
   try {

@@ -37,8 +37,9 @@ export async function updatePerson(db: Executor, id: string, changes: Partial<ty
 export async function insertEmails(
   db: Executor,
   emails: Array<typeof personEmails.$inferInsert>,
-): Promise<void> {
-  if (emails.length > 0) await db.insert(personEmails).values(emails).onConflictDoNothing()
+): Promise<PersonEmailRow[]> {
+  if (emails.length === 0) return []
+  return db.insert(personEmails).values(emails).onConflictDoNothing().returning()
 }
 
 export function listEmails(db: Executor, personIds: string[]): Promise<PersonEmailRow[]> {

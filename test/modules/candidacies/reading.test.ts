@@ -138,7 +138,6 @@ describe('reading candidacies', () => {
       expect.arrayContaining([
         [mine.recruiter.id, 'read', 'GET /candidacies/:id'],
         [mine.recruiter.id, 'list', 'GET /vacancies/:id/candidacies'],
-        [mine.recruiter.id, 'read', 'POST /vacancies/:id/candidacies'],
       ]),
     )
   })
