@@ -6,11 +6,15 @@ import type { Config } from './config'
 import { type Clock, systemClock } from './lib/clock'
 import { parseKeyring } from './lib/field-crypto'
 import { AppError } from './lib/problems'
+import { createTemplates } from './lib/templates'
 import { auditRoutes } from './modules/audit/audit.routes'
 import { authRoutes } from './modules/auth/auth.routes'
 import { candidacyRoutes } from './modules/candidacies/candidacies.routes'
 import { clientRoutes } from './modules/clients/clients.routes'
+import { consentPages } from './modules/consent/consent.pages'
+import { consentRoutes } from './modules/consent/consent.routes'
 import { healthRoutes } from './modules/health/health.routes'
+import { ledgerRoutes } from './modules/ledger/ledger.routes'
 import { vacancyRoutes } from './modules/vacancies/vacancies.routes'
 import { accessPlugin } from './plugins/access'
 import { databasePlugin } from './plugins/database'
@@ -101,6 +105,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clock: app.clock,
     config,
     keyring: parseKeyring(config.FIELD_ENCRYPTION_KEYS ?? ''),
+    templates: createTemplates(),
   } satisfies Services)
   await app.register(queuesPlugin, { target: options.redis, prefix: config.QUEUE_PREFIX })
   await app.register(openapiPlugin, { serverUrl: config.publicBaseUrl })
@@ -111,7 +116,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(clientRoutes)
   await app.register(vacancyRoutes)
   await app.register(candidacyRoutes)
+  await app.register(consentRoutes)
+  await app.register(ledgerRoutes)
   await app.register(auditRoutes)
+  await app.register(consentPages)
 
   return app
 }

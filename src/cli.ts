@@ -10,6 +10,7 @@ import { parseKeyring } from './lib/field-crypto'
 import { AppError } from './lib/problems'
 import { createUser } from './modules/auth/auth.service'
 import { roles } from './modules/auth/auth.tables'
+import { verifyLedger } from './modules/ledger/ledger.service'
 import { rotateIdentifierKeys } from './modules/people/people.service'
 
 /** Admin and DPO commands: `npm run cli -- <command> [--flags]`. */
@@ -76,6 +77,18 @@ const commands: Record<string, Command> = {
       const keyring = parseKeyring(config.FIELD_ENCRYPTION_KEYS!)
       const { rotated } = await rotateIdentifierKeys(database.db, keyring)
       print(`re-encrypted ${rotated} identifiers under key ${keyring.currentKeyId}`)
+    },
+  },
+  'ledger:verify': {
+    summary: 'walk every ledger chain and report the first broken link of each',
+    usage: 'ledger:verify',
+    flags: {},
+    run: async ({ database, print }) => {
+      const result = await verifyLedger(database.db)
+      print(`${result.chains} chains, ${result.events} events: ${result.valid ? 'valid' : 'BROKEN'}`)
+      for (const broken of result.breaks)
+        print(`  candidacy ${broken.candidacyId}: event ${broken.seq} ${broken.reason}`)
+      if (!result.valid) process.exitCode = 2
     },
   },
 }

@@ -17,7 +17,7 @@ export interface Deadline {
 }
 
 const DAY_MS = 86_400_000
-// No jurisdiction rests for a year on end; a longer run of days off means broken holiday data, not a deadline.
+// No jurisdiction rests for a year on end: a longer run of days off means broken holiday data.
 const MAX_DAYS_OFF = 366
 
 interface Calendar {

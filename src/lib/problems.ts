@@ -119,6 +119,16 @@ export const problemCatalogue = {
     slug: 'consent-required',
     title: 'The person has not given live consent for this vacancy',
   },
+  'consent.already_given': {
+    status: 409,
+    slug: 'consent-already-given',
+    title: 'The person has already given consent for this vacancy',
+  },
+  'consent.declined': {
+    status: 409,
+    slug: 'consent-declined',
+    title: 'The person declined; they are not asked again for this vacancy',
+  },
   'fact.not_found': { status: 404, slug: 'fact-not-found', title: 'No such fact' },
   'fact.special_category_refused': {
     status: 409,

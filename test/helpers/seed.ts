@@ -152,8 +152,47 @@ export async function personalDataCounts(t: TestApp): Promise<Record<string, num
   return counts
 }
 
-/** Live consent on a candidacy, the way the candidate's consent page records it. */
-export async function grantConsent(t: TestApp, candidacyId: string): Promise<void> {
-  const { sql } = await import('drizzle-orm')
-  await t.app.db.execute(sql`update candidacies set consent_state = 'given' where id = ${candidacyId}`)
+/** The hidden form token of a candidate page, as a browser would submit it. */
+export function formTokenOf(page: string): string {
+  const match = page.match(/name="form" value="([^"]+)"/)
+  if (!match) throw new Error('no form on the page')
+  return match[1]!
+}
+
+export const linkToken = (url: string) => url.split('/').pop()!
+
+/** Asks for consent through the API; returns the links a candidate would get by mail. */
+export async function requestConsent(t: TestApp, candidacyId: string, as: TestUser) {
+  return json<{ consentUrl: string; withdrawUrl: string; consentTextHash: string; expiresAt: string }>(
+    await t.request({ method: 'POST', url: `/candidacies/${candidacyId}/consent-requests`, as }),
+    201,
+  )
+}
+
+/** The candidate opens the consent link and clicks a button, the way the page makes them. */
+export async function answerConsent(
+  t: TestApp,
+  consentUrl: string,
+  choice: 'consent' | 'decline' = 'consent',
+) {
+  const path = `/c/${linkToken(consentUrl)}`
+  const page = await t.request({ method: 'GET', url: path })
+  return t.request({
+    method: 'POST',
+    url: path,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ choice, form: formTokenOf(page.body) }).toString(),
+  })
+}
+
+/** Live consent on a candidacy, through the real request and consent page. */
+export async function grantConsent(
+  t: TestApp,
+  candidacyId: string,
+): Promise<{ consentUrl: string; withdrawUrl: string }> {
+  const recruiter = await t.user('recruiter')
+  const links = await requestConsent(t, candidacyId, recruiter)
+  const answer = await answerConsent(t, links.consentUrl)
+  if (answer.statusCode !== 200) throw new Error(`consent not recorded: ${answer.statusCode}`)
+  return links
 }

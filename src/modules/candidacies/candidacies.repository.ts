@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, notInArray, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNotNull, lte, not, notInArray, or, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
 import { people } from '../people/people.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
@@ -133,6 +133,8 @@ export function listVacancyCandidacies(
     vacancyId: string
     stage?: Stage | undefined
     consentState?: ConsentState | undefined
+    /** Consent requests and consents run out: filtering on a state needs the time. */
+    now: Date
     introducedOnly: boolean
     limit: number
     offset: number
@@ -154,13 +156,35 @@ export function listVacancyCandidacies(
       and(
         eq(candidacies.vacancyId, filter.vacancyId),
         filter.stage ? eq(candidacies.stage, filter.stage) : undefined,
-        filter.consentState ? eq(candidacies.consentState, filter.consentState) : undefined,
+        filter.consentState ? consentStateIs(filter.consentState, filter.now) : undefined,
         filter.introducedOnly ? clientVisible() : undefined,
       ),
     )
     .orderBy(desc(candidacies.createdAt), asc(candidacies.id))
     .limit(filter.limit)
     .offset(filter.offset)
+}
+
+/** The consent state as shown: an unanswered request or a consent past its end counts as expired. */
+export function consentStateIs(state: ConsentState, now: Date) {
+  const requestRanOut = and(
+    eq(candidacies.consentState, 'requested'),
+    lte(candidacies.consentRequestExpiresAt, now),
+  )
+  const consentRanOut = and(eq(candidacies.consentState, 'given'), lte(candidacies.consentExpiresAt, now))
+  switch (state) {
+    case 'expired':
+      return or(requestRanOut, consentRanOut)
+    case 'requested':
+    case 'given':
+      // A null expiry never runs out: SQL's three-valued logic would otherwise drop the row.
+      return and(
+        eq(candidacies.consentState, state),
+        not(sql`coalesce(${or(requestRanOut, consentRanOut)}, false)`),
+      )
+    default:
+      return eq(candidacies.consentState, state)
+  }
 }
 
 /** What a client may see: introduced, and not since withdrawn, objected or erased. */

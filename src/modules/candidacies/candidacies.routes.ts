@@ -20,6 +20,7 @@ import {
   addFacts,
   type CandidacyDetail,
   changeStage,
+  effectiveConsentState,
   listCandidacies,
   readCandidacy,
   rectifyFact,
@@ -30,7 +31,7 @@ import {
 const CLIENT_FACT_KINDS = new Set(['skill', 'experience', 'education', 'link'])
 
 /** Staff see everything; a client sees the introduced view: no sources, notes, special categories or identifiers. */
-export function candidacyViewFor(principal: Principal, detail: CandidacyDetail) {
+export function candidacyViewFor(principal: Principal, detail: CandidacyDetail, now: Date) {
   const { candidacy, vacancy } = detail.context
   const person = detail.person && {
     ...detail.person,
@@ -66,7 +67,7 @@ export function candidacyViewFor(principal: Principal, detail: CandidacyDetail) 
     ...base,
     facts,
     legalBasis: vacancy.legalBasis,
-    consentState: candidacy.consentState,
+    consentState: effectiveConsentState(candidacy, now),
     consentExpiresAt: candidacy.consentExpiresAt,
     source: {
       type: candidacy.sourceType,
@@ -84,7 +85,7 @@ export function candidacyViewFor(principal: Principal, detail: CandidacyDetail) 
   }
 }
 
-function listItemView(principal: Principal, { candidacy, person }: CandidacyListItem) {
+function listItemView(principal: Principal, { candidacy, person }: CandidacyListItem, now: Date) {
   const base = {
     id: candidacy.id,
     stage: candidacy.stage,
@@ -94,14 +95,14 @@ function listItemView(principal: Principal, { candidacy, person }: CandidacyList
   }
   return principal.role === 'client'
     ? base
-    : { ...base, consentState: candidacy.consentState, noticeDueAt: candidacy.noticeDueAt }
+    : { ...base, consentState: effectiveConsentState(candidacy, now), noticeDueAt: candidacy.noticeDueAt }
 }
 
 export const candidacyRoutes: FastifyPluginAsyncZod = async (app) => {
   const tags = ['candidacies']
   const staff = allow('recruiter', 'dpo', 'admin')
   const read = async (principal: Principal, id: string, route: string) =>
-    candidacyViewFor(principal, await readCandidacy(app.services, principal, id, route))
+    candidacyViewFor(principal, await readCandidacy(app.services, principal, id, route), app.clock.now())
 
   app.post(
     '/vacancies/:id/candidacies',
@@ -121,7 +122,7 @@ export const candidacyRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const principal = principalOf(request)
       const detail = await sourceCandidate(app.services, principal, request.params.id, request.body)
-      return reply.code(201).send(candidacyViewFor(principal, detail))
+      return reply.code(201).send(candidacyViewFor(principal, detail, app.clock.now()))
     },
   )
 
@@ -146,7 +147,7 @@ export const candidacyRoutes: FastifyPluginAsyncZod = async (app) => {
         request.query,
         'GET /vacancies/:id/candidacies',
       )
-      return items.map((item) => listItemView(principal, item))
+      return items.map((item) => listItemView(principal, item, app.clock.now()))
     },
   )
 

@@ -98,6 +98,23 @@ export function hasLiveConsent(
   )
 }
 
+/** What a list shows and filters on: an unanswered request past its link's expiry counts as expired. */
+export function effectiveConsentState(
+  candidacy: Pick<CandidacyRow, 'consentState' | 'consentRequestExpiresAt' | 'consentExpiresAt'>,
+  now: Date,
+): ConsentState {
+  if (
+    candidacy.consentState === 'requested' &&
+    candidacy.consentRequestExpiresAt &&
+    candidacy.consentRequestExpiresAt <= now
+  ) {
+    return 'expired'
+  }
+  if (candidacy.consentState === 'given' && candidacy.consentExpiresAt && candidacy.consentExpiresAt <= now)
+    return 'expired'
+  return candidacy.consentState
+}
+
 /** Art. 9: a special-category fact needs explicit consent (live) or a source where the person made it public. */
 function specialCategoryRefusal(fact: FactInput, consentLive: boolean): AppError | undefined {
   if (!fact.special) return undefined
@@ -374,6 +391,7 @@ export async function listCandidacies(
   const items = await listVacancyCandidacies(deps.db, {
     vacancyId,
     ...filter,
+    now: deps.clock.now(),
     introducedOnly: principal.role === 'client',
   })
   const seen = items.flatMap((item) =>

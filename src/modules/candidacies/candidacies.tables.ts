@@ -66,6 +66,9 @@ export const candidacies = pgTable(
     noticeDueAt: at('notice_due_at'),
     noticeSentAt: at('notice_sent_at'),
     consentState: consentStateEnum('consent_state').notNull().default('missing'),
+    /** When the latest consent link runs out: an unanswered request then counts as expired. */
+    consentRequestExpiresAt: at('consent_request_expires_at'),
+    /** When given consent stops counting (it ends with the vacancy's retention). */
     consentExpiresAt: at('consent_expires_at'),
     introducedAt: at('introduced_at'),
     /** Set when the vacancy closes: the end of this candidacy's retention. */

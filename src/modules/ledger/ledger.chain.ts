@@ -39,7 +39,19 @@ export function verifyChain(
   let prevHash = GENESIS_HASH
   let expectedSeq = 1
   for (const event of events) {
-    const { hash, prevHash: storedPrev, ...content } = event
+    // Exactly the hashed fields: a stored row also carries its database id.
+    const content: ChainedEvent = {
+      candidacyId: event.candidacyId,
+      vacancyId: event.vacancyId,
+      seq: event.seq,
+      type: event.type,
+      legalBasis: event.legalBasis,
+      actorType: event.actorType,
+      actorId: event.actorId,
+      evidence: event.evidence,
+      occurredAt: event.occurredAt,
+    }
+    const { hash, prevHash: storedPrev } = event
     const at = { candidacyId: event.candidacyId, seq: event.seq }
     if (event.seq !== expectedSeq) return { ...at, reason: 'sequence_gap' }
     if (storedPrev !== prevHash) return { ...at, reason: 'prev_hash_mismatch' }

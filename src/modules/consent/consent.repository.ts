@@ -1,0 +1,44 @@
+import { eq } from 'drizzle-orm'
+import type { Executor } from '../../db/client'
+import { candidacies } from '../candidacies/candidacies.tables'
+import { vacancies } from '../vacancies/vacancies.tables'
+import { consentTexts, linkTokens } from './consent.tables'
+
+export type LinkTokenRow = typeof linkTokens.$inferSelect
+export type NewLinkToken = typeof linkTokens.$inferInsert
+
+export async function storeConsentText(db: Executor, text: typeof consentTexts.$inferInsert): Promise<void> {
+  await db.insert(consentTexts).values(text).onConflictDoNothing()
+}
+
+export async function findConsentText(db: Executor, hash: string) {
+  const [row] = await db.select().from(consentTexts).where(eq(consentTexts.hash, hash))
+  return row
+}
+
+export async function insertLinkTokens(db: Executor, rows: NewLinkToken[]): Promise<void> {
+  if (rows.length > 0) await db.insert(linkTokens).values(rows)
+}
+
+const linkColumns = {
+  link: linkTokens,
+  candidacy: candidacies,
+  vacancy: {
+    id: vacancies.id,
+    legalBasis: vacancies.legalBasis,
+    language: vacancies.language,
+    status: vacancies.status,
+  },
+}
+
+/** A link with its candidacy and vacancy; `lock` takes the candidacy's row lock for the rest of the transaction. */
+export async function findLinkContext(db: Executor, tokenHash: string, lock = false) {
+  const query = db
+    .select(linkColumns)
+    .from(linkTokens)
+    .innerJoin(candidacies, eq(candidacies.id, linkTokens.candidacyId))
+    .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
+    .where(eq(linkTokens.tokenHash, tokenHash))
+  const [row] = await (lock ? query.for('update', { of: candidacies }) : query)
+  return row
+}

@@ -1,0 +1,73 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { dateOut, idParams, responses } from '../../lib/schemas'
+import { allow, principalOf } from '../../plugins/access'
+import { candidacyViewFor } from '../candidacies/candidacies.routes'
+import { candidacyView } from '../candidacies/candidacies.schemas'
+import { readCandidacy } from '../candidacies/candidacies.service'
+import { languages } from '../vacancies/vacancies.tables'
+import { introduceCandidate, requestConsent } from './consent.service'
+
+const consentRequestView = z
+  .object({
+    consentUrl: z.url(),
+    withdrawUrl: z.url(),
+    consentTextHash: z.string().describe('SHA-256 of the exact text shown'),
+    expiresAt: dateOut,
+    language: z.enum(languages),
+  })
+  .meta({ id: 'ConsentRequest' })
+
+export const consentRoutes: FastifyPluginAsyncZod = async (app) => {
+  const tags = ['consent']
+
+  app.post(
+    '/candidacies/:id/consent-requests',
+    {
+      config: allow('recruiter', 'admin'),
+      schema: {
+        tags,
+        summary:
+          'Ask for consent: stores the exact text, makes the consent and withdraw links, records consent_requested',
+        params: idParams,
+        response: responses({ 201: consentRequestView }, [404, 409]),
+      },
+    },
+    async (request, reply) => {
+      const result = await requestConsent(app.services, principalOf(request), request.params.id)
+      return reply.code(201).send({
+        consentUrl: result.consent.url,
+        withdrawUrl: result.withdraw.url,
+        consentTextHash: result.consentTextHash,
+        expiresAt: result.expiresAt,
+        language: result.language,
+      })
+    },
+  )
+
+  app.post(
+    '/candidacies/:id/introduce',
+    {
+      config: allow('recruiter', 'admin'),
+      schema: {
+        tags,
+        summary:
+          'Introduce the candidate to the client: only with live consent for this vacancy (409 consent-required)',
+        params: idParams,
+        body: z
+          .strictObject({ reason: z.string().trim().min(1).max(2000).default('Introduced to the client') })
+          .default({ reason: 'Introduced to the client' }),
+        response: responses({ 200: candidacyView }, [404, 409]),
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request)
+      await introduceCandidate(app.services, principal, request.params.id, request.body.reason)
+      return candidacyViewFor(
+        principal,
+        await readCandidacy(app.services, principal, request.params.id, 'POST /candidacies/:id/introduce'),
+        app.clock.now(),
+      )
+    },
+  )
+}

@@ -1,0 +1,44 @@
+import { index, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { at, id } from '../../db/columns'
+import { candidacies } from '../candidacies/candidacies.tables'
+import { languageEnum } from '../vacancies/vacancies.tables'
+
+/**
+ * The exact text a candidate was shown, stored once by its SHA-256: a consent event names the
+ * hash, so what was agreed can be reproduced word for word years later (Art. 7(1)). It names the
+ * client and the vacancy, never the candidate, so it survives an erasure.
+ */
+export const consentTexts = pgTable('consent_texts', {
+  hash: text('hash').primaryKey(),
+  language: languageEnum('language').notNull(),
+  body: text('body').notNull(),
+  createdAt: at('created_at').notNull(),
+})
+
+export const linkActions = ['consent', 'withdraw', 'self_service', 'download'] as const
+export type LinkAction = (typeof linkActions)[number]
+export const linkActionEnum = pgEnum('link_action', linkActions)
+
+/**
+ * Links in mail: 256 random bits, kept only as a SHA-256 hash, bound to one candidacy and one
+ * action. Consent links expire; withdraw links never do (Art. 7(3): withdrawing is as easy as consenting).
+ */
+export const linkTokens = pgTable(
+  'link_tokens',
+  {
+    id: id(),
+    tokenHash: text('token_hash').notNull(),
+    candidacyId: uuid('candidacy_id').references(() => candidacies.id, { onDelete: 'cascade' }),
+    action: linkActionEnum('action').notNull(),
+    /** What a consent link asks agreement to. */
+    consentTextHash: text('consent_text_hash').references(() => consentTexts.hash),
+    /** For self-service and download links, which are not tied to one candidacy. */
+    subjectRequestId: uuid('subject_request_id'),
+    expiresAt: at('expires_at'),
+    createdAt: at('created_at').notNull(),
+  },
+  (table) => [
+    uniqueIndex('link_tokens_hash_key').on(table.tokenHash),
+    index('link_tokens_candidacy_idx').on(table.candidacyId),
+  ],
+)
