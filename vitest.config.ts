@@ -22,6 +22,8 @@ export default defineConfig({
       },
       // The embedded default (PGlite, no DATABASE_URL) as a newcomer's `npm start` runs it.
       { test: { ...shared, name: 'embedded', include: ['test/embedded/**/*.test.ts'] } },
+      // A real browser (Debian's Chromium) against the candidate pages; screenshots in test-artifacts/.
+      { test: { ...shared, name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
     ],
   },
 })

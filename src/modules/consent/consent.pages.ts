@@ -1,10 +1,11 @@
 import formbody from '@fastify/formbody'
 import multipart from '@fastify/multipart'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { formToken, formTokenMatches, isWellFormedLinkToken } from '../../lib/tokens'
 import { publicRoute } from '../../plugins/access'
+import { toAppError } from '../../plugins/errors'
 import { type Language, languages } from '../vacancies/vacancies.tables'
 import { answerConsent, type LinkOutcome, messagesFor, viewLink, withdrawByLink } from './consent.service'
 
@@ -97,8 +98,19 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
       .send(page)
   }
 
+  // The candidate reads pages, not problem documents: errors on these routes answer in HTML too.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error)
+    if (appError.status >= 500) request.log.error({ err: error }, 'page failed')
+    if (appError.code === 'request.rate_limited') {
+      return messagePage(reply.code(429), (request.query as { lang?: Language }).lang, 'ratelimit')
+    }
+    if (appError.status >= 500) return messagePage(reply.code(500), undefined, 'invalid')
+    return render(reply, request, { kind: 'invalid' })
+  })
+
   const routeConfig = (reason: string) => ({ ...publicRoute(reason), rateLimit: app.publicRateLimit })
-  const pageResponses = { ...html, 403: html[200], 404: html[200] }
+  const pageResponses = { ...html, 403: html[200], 404: html[200], 429: html[200] }
 
   /** A form POST must come from our own page: same-origin (Fetch Metadata) and carrying the page's form token. */
   function fromOurPage(request: FastifyRequest, token: string, action: string, presented: unknown): boolean {
@@ -107,22 +119,26 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
     return formTokenMatches(secret, token, action, typeof presented === 'string' ? presented : undefined)
   }
 
-  function refusedForm(reply: FastifyReply, language: Language | undefined) {
+  /** A page with one message (form refused, too many attempts), without anything about the link. */
+  function messagePage(reply: FastifyReply, language: Language | undefined, key: string) {
     const m = messagesFor(language ?? 'nl')
     const page = app.services.templates.html.render('pages/layout', {
       language: language ?? 'nl',
-      title: m['form.expired.title'],
+      title: m[`${key}.title`],
       body: app.services.templates.html.render('pages/message', {
-        heading: m['form.expired.title'],
-        message: m['form.expired.body'],
+        heading: m[`${key}.title`],
+        message: m[`${key}.body`],
       }),
       m,
       switchUrl: null,
       controllerName: app.config.CONTROLLER_NAME,
       controllerContact: app.config.CONTROLLER_CONTACT,
     })
-    return reply.code(403).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page)
+    return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page)
   }
+
+  const refusedForm = (reply: FastifyReply, language: Language | undefined) =>
+    messagePage(reply.code(403), language, 'form.expired')
 
   app.get(
     '/c/:token',

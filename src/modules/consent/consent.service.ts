@@ -262,6 +262,14 @@ export type LinkOutcome =
 
 type LinkContext = NonNullable<Awaited<ReturnType<typeof findLinkContext>>>
 
+/** A link works only for its own action, and only while its person exists (not after erasure). */
+function usableLink(
+  context: LinkContext | undefined,
+  action: 'consent' | 'withdraw',
+): context is LinkContext {
+  return context !== undefined && context.link.action === action && context.candidacy.personId !== null
+}
+
 async function personLanguage(db: Executor, candidacy: CandidacyRow, fallback: Language): Promise<Language> {
   const person = candidacy.personId ? await findPerson(db, candidacy.personId) : undefined
   return person?.language ?? fallback
@@ -285,7 +293,7 @@ export async function viewLink(
   action: 'consent' | 'withdraw',
 ): Promise<LinkOutcome> {
   const context = await findLinkContext(deps.db, hashLinkToken(token))
-  if (!context || context.link.action !== action || !context.candidacy.personId) return { kind: 'invalid' }
+  if (!usableLink(context, action)) return { kind: 'invalid' }
   const now = deps.clock.now()
   const language = await personLanguage(deps.db, context.candidacy, context.vacancy.language)
   if (action === 'withdraw') {
@@ -313,8 +321,7 @@ export async function answerConsent(
 ): Promise<LinkOutcome> {
   return deps.db.transaction(async (tx) => {
     const context = await findLinkContext(tx, hashLinkToken(token), true)
-    if (!context || context.link.action !== 'consent' || !context.candidacy.personId)
-      return { kind: 'invalid' }
+    if (!usableLink(context, 'consent')) return { kind: 'invalid' }
     const now = deps.clock.now()
     const language = await personLanguage(tx, context.candidacy, context.vacancy.language)
     const settled = consentStateOutcome(context, now, language)
@@ -355,9 +362,7 @@ export async function withdrawByLink(
 ): Promise<LinkOutcome> {
   return deps.db.transaction(async (tx) => {
     const context = await findLinkContext(tx, hashLinkToken(token), true)
-    if (!context || context.link.action !== 'withdraw' || !context.candidacy.personId)
-      return { kind: 'invalid' }
-    const now = deps.clock.now()
+    if (!usableLink(context, 'withdraw')) return { kind: 'invalid' }
     const language = await personLanguage(tx, context.candidacy, context.vacancy.language)
     const objection = withdrawalIsObjection(context)
     if (ENDED_STAGES.includes(context.candidacy.stage)) {

@@ -40,24 +40,12 @@ async function source(target = vacancy, overrides: Parameters<typeof sourcingPay
   )
 }
 
-const ledger = (candidacyId: string) =>
-  json<Array<{ seq: number; type: string; actorType: string; evidence: Record<string, unknown> }>>(
-    // biome-ignore lint/style/noNonNullAssertion: set in beforeAll
-    (t as TestApp).app.inject({
-      method: 'GET',
-      url: `/candidacies/${candidacyId}/ledger`,
-      headers: vacancy.recruiter.auth,
-    }) as never,
-    200,
-  )
-
 async function ledgerOf(candidacyId: string) {
   return json<Array<{ seq: number; type: string; actorType: string; evidence: Record<string, unknown> }>>(
     await t.request({ method: 'GET', url: `/candidacies/${candidacyId}/ledger`, as: vacancy.dpo }),
     200,
   )
 }
-void ledger
 
 async function withdraw(withdrawUrl: string) {
   const path = `/w/${linkToken(withdrawUrl)}`
