@@ -1,4 +1,6 @@
+import { rawConsent } from './baselines/consent-raw'
 import { rawSourcing } from './baselines/sourcing-insert'
+import { seedConsentLinks } from './consent-seed'
 import { compare, type Subject } from './harness'
 import type { BenchContext } from './run'
 import { seedVacancy } from './seed'
@@ -108,6 +110,54 @@ export const benchCases: BenchCase[] = [
           },
         ])),
       )
+    },
+  },
+  {
+    name: 'consent',
+    description: 'consent POSTs over distinct tokens beside the same database work with postgres.js',
+    async run(context) {
+      const { vacancyId, recruiter } = await seedVacancy(context, 'consent')
+      // Enough distinct links for every measurement: each link is answered once.
+      const perSubject = Number(process.env.BENCH_CONSENT_LINKS ?? 40_000)
+      const seed = {
+        vacancyId,
+        userId: recruiter.userId,
+        serverSecret: context.env.SERVER_SECRET!,
+        count: perSubject,
+      }
+      const [candorLinks, rawLinks] = [
+        await seedConsentLinks(context.databaseUrl, seed),
+        await seedConsentLinks(context.databaseUrl, seed),
+      ]
+      let next = 0
+      context.rows.push(
+        ...(await compare('consent', 'consents/s', [
+          {
+            name: 'raw postgres.js: lookup, lock, ledger append, update',
+            baseline: true,
+            measure: (warmUp) => rawConsent(context.databaseUrl, rawLinks, warmUp),
+          },
+          {
+            name: 'Candor',
+            start: () => context.startProcess(CANDOR, context.env),
+            request: (service) => ({
+              url: service.url,
+              requests: [
+                {
+                  method: 'POST',
+                  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                  setupRequest: (request) => {
+                    const link = candorLinks[next++ % candorLinks.length]!
+                    return { ...request, path: `/c/${link.token}`, body: `choice=consent&form=${link.form}` }
+                  },
+                },
+              ],
+            }),
+          },
+        ])),
+      )
+      if (next > candorLinks.length)
+        process.stdout.write(`  (consent: ${next} requests reused links; raise BENCH_CONSENT_LINKS)\n`)
     },
   },
 ]

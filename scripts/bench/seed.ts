@@ -9,9 +9,10 @@ import {
 import type { Principal } from '../../src/plugins/access'
 import type { BenchContext } from './run'
 
-/** An open legitimate-interest vacancy and a recruiter token, made through the services. */
+/** An open vacancy (legitimate interest unless told) and a recruiter token, made through the services. */
 export async function seedVacancy(
   context: BenchContext,
+  legalBasis: 'legitimate_interest' | 'consent' = 'legitimate_interest',
 ): Promise<{ vacancyId: string; token: string; recruiter: Principal }> {
   const { database, clock } = context
   const deps = { db: database.db, clock }
@@ -36,17 +37,19 @@ export async function seedVacancy(
     title: 'Bench engineer',
     purpose: 'Recruiting a benchmark engineer for the client, this role only.',
     language: 'en',
-    legalBasis: 'legitimate_interest',
+    legalBasis,
     retentionDays: 28,
     processesSpecialCategories: false,
     profiling: false,
   })
-  await recordAssessment(deps, recruiter, vacancy.id, {
-    purposeTest: 'p',
-    necessityTest: 'n',
-    balancingTest: 'b',
-  })
-  await approveVacancyAssessment(deps, dpo, vacancy.id)
+  if (legalBasis === 'legitimate_interest') {
+    await recordAssessment(deps, recruiter, vacancy.id, {
+      purposeTest: 'p',
+      necessityTest: 'n',
+      balancingTest: 'b',
+    })
+    await approveVacancyAssessment(deps, dpo, vacancy.id)
+  }
   await changeVacancy(deps, recruiter, vacancy.id, { status: 'open' })
   return { vacancyId: vacancy.id, token: context.token({ sub: user!.id, role: 'recruiter' }), recruiter }
 }

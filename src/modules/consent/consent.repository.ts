@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
 import { candidacies } from '../candidacies/candidacies.tables'
+import { people } from '../people/people.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
 import { consentTexts, linkTokens } from './consent.tables'
 
@@ -29,6 +30,7 @@ const linkColumns = {
     language: vacancies.language,
     status: vacancies.status,
   },
+  personLanguage: people.language,
 }
 
 /** A link with its candidacy and vacancy; `lock` takes the candidacy's row lock for the rest of the transaction. */
@@ -38,6 +40,7 @@ export async function findLinkContext(db: Executor, tokenHash: string, lock = fa
     .from(linkTokens)
     .innerJoin(candidacies, eq(candidacies.id, linkTokens.candidacyId))
     .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
+    .leftJoin(people, eq(people.id, candidacies.personId))
     .where(eq(linkTokens.tokenHash, tokenHash))
   const [row] = await (lock ? query.for('update', { of: candidacies }) : query)
   return row

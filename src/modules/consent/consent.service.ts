@@ -24,7 +24,7 @@ import {
   appendToLockedChain,
   type LedgerEntry,
 } from '../ledger/ledger.service'
-import { findPerson, listEmails, lockPerson } from '../people/people.repository'
+import { listEmails, lockPerson } from '../people/people.repository'
 import { suppress } from '../suppression/suppression.service'
 import { findVacancyDetail } from '../vacancies/vacancies.repository'
 import type { Language } from '../vacancies/vacancies.tables'
@@ -270,10 +270,7 @@ function usableLink(
   return context !== undefined && context.link.action === action && context.candidacy.personId !== null
 }
 
-async function personLanguage(db: Executor, candidacy: CandidacyRow, fallback: Language): Promise<Language> {
-  const person = candidacy.personId ? await findPerson(db, candidacy.personId) : undefined
-  return person?.language ?? fallback
-}
+const languageOf = (context: LinkContext): Language => context.personLanguage ?? context.vacancy.language
 
 function consentStateOutcome(context: LinkContext, now: Date, language: Language): LinkOutcome | undefined {
   const { candidacy, link } = context
@@ -295,7 +292,7 @@ export async function viewLink(
   const context = await findLinkContext(deps.db, hashLinkToken(token))
   if (!usableLink(context, action)) return { kind: 'invalid' }
   const now = deps.clock.now()
-  const language = await personLanguage(deps.db, context.candidacy, context.vacancy.language)
+  const language = languageOf(context)
   if (action === 'withdraw') {
     if (ENDED_STAGES.includes(context.candidacy.stage)) {
       return context.candidacy.stage === 'erased'
@@ -323,22 +320,27 @@ export async function answerConsent(
     const context = await findLinkContext(tx, hashLinkToken(token), true)
     if (!usableLink(context, 'consent')) return { kind: 'invalid' }
     const now = deps.clock.now()
-    const language = await personLanguage(tx, context.candidacy, context.vacancy.language)
+    const language = languageOf(context)
     const settled = consentStateOutcome(context, now, language)
     if (settled) return settled
     const { candidacy, link } = context
     const given = choice === 'consent'
-    await appendToLockedChain(tx, candidacy.id, candidacy, [
-      {
-        type: given ? 'consent_given' : 'consent_declined',
-        actor: { type: 'data_subject' },
-        occurredAt: now,
-        legalBasis: 'consent',
-        // Art. 7(1): the proof is the exact text (by hash) and the link it was given through.
-        evidence: { consentText: link.consentTextHash, consentLink: link.id },
-      },
-    ])
-    await updateCandidacy(tx, candidacy.id, { consentState: given ? 'given' : 'declined', updatedAt: now })
+    await appendToLockedChain(
+      tx,
+      candidacy.id,
+      candidacy,
+      [
+        {
+          type: given ? 'consent_given' : 'consent_declined',
+          actor: { type: 'data_subject' },
+          occurredAt: now,
+          legalBasis: 'consent',
+          // Art. 7(1): the proof is the exact text (by hash) and the link it was given through.
+          evidence: { consentText: link.consentTextHash, consentLink: link.id },
+        },
+      ],
+      { consentState: given ? 'given' : 'declined', updatedAt: now },
+    )
     return { kind: 'state', language, state: given ? 'given' : 'declined' }
   })
 }
@@ -363,7 +365,7 @@ export async function withdrawByLink(
   return deps.db.transaction(async (tx) => {
     const context = await findLinkContext(tx, hashLinkToken(token), true)
     if (!usableLink(context, 'withdraw')) return { kind: 'invalid' }
-    const language = await personLanguage(tx, context.candidacy, context.vacancy.language)
+    const language = languageOf(context)
     const objection = withdrawalIsObjection(context)
     if (ENDED_STAGES.includes(context.candidacy.stage)) {
       return { kind: 'state', language, state: objection ? 'objection_done' : 'withdraw_done' }

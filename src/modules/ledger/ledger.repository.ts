@@ -30,15 +30,17 @@ export async function insertLedgerEvents(tx: Executor, events: NewLedgerEvent[])
   if (events.length > 0) await tx.insert(ledgerEvents).values(events)
 }
 
+/** Moves the chain head, together with whatever else about the candidacy the event changed. */
 export async function setChainHead(
   tx: Executor,
   candidacyId: string,
   seq: number,
   hash: string,
+  changes: Partial<typeof candidacies.$inferInsert> = {},
 ): Promise<void> {
   await tx
     .update(candidacies)
-    .set({ ledgerSeq: seq, ledgerHead: hash })
+    .set({ ...changes, ledgerSeq: seq, ledgerHead: hash })
     .where(eq(candidacies.id, candidacyId))
 }
 

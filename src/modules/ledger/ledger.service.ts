@@ -74,16 +74,20 @@ export function genesisEvents(candidacyId: string, vacancyId: string, entries: L
   return chainEvents(candidacyId, { vacancyId, ledgerSeq: 0, ledgerHead: GENESIS_HASH }, entries)
 }
 
-/** Appends to a chain whose candidacy row this transaction has already locked (FOR UPDATE). */
+/**
+ * Appends to a chain whose candidacy row this transaction has already locked (FOR UPDATE).
+ * `changes` to the candidacy that the events record go into the same UPDATE as the new head,
+ * and both statements are sent together (one round trip).
+ */
 export async function appendToLockedChain(
   tx: Executor,
   candidacyId: string,
   head: ChainHead,
   entries: LedgerEntry[],
+  changes: Parameters<typeof setChainHead>[4] = {},
 ): Promise<{ seq: number; hash: string }> {
   const { rows, seq, hash } = chainEvents(candidacyId, head, entries)
-  await insertLedgerEvents(tx, rows)
-  await setChainHead(tx, candidacyId, seq, hash)
+  await Promise.all([insertLedgerEvents(tx, rows), setChainHead(tx, candidacyId, seq, hash, changes)])
   return { seq, hash }
 }
 
