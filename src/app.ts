@@ -15,16 +15,20 @@ import { consentPages } from './modules/consent/consent.pages'
 import { consentRoutes } from './modules/consent/consent.routes'
 import { healthRoutes } from './modules/health/health.routes'
 import { ledgerRoutes } from './modules/ledger/ledger.routes'
+import { outreachJobs } from './modules/outreach/outreach.jobs'
+import { outreachRoutes } from './modules/outreach/outreach.routes'
 import { vacancyRoutes } from './modules/vacancies/vacancies.routes'
 import { accessPlugin } from './plugins/access'
 import { databasePlugin } from './plugins/database'
 import { errorsPlugin } from './plugins/errors'
 import { gracefulClosePlugin } from './plugins/graceful-close'
 import { loggerOptions } from './plugins/logging'
+import { mailerPlugin } from './plugins/mailer'
 import { openapiPlugin } from './plugins/openapi'
 import { queuesPlugin } from './plugins/queues'
 import { securityHeadersPlugin } from './plugins/security-headers'
 import { responseSerializerCompiler } from './plugins/serializer'
+import { workersPlugin } from './plugins/workers'
 import type { RedisTarget } from './queue/connection'
 import type { Services } from './services'
 
@@ -100,14 +104,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     poolSize: config.DATABASE_POOL_SIZE,
     migrate: config.DB_MIGRATE_ON_START,
   })
+  await app.register(queuesPlugin, {
+    target: options.redis,
+    prefix: config.QUEUE_PREFIX,
+    retryDelayMs: config.MAIL_RETRY_DELAY_MS,
+  })
+  await app.register(mailerPlugin, { config })
   app.decorate('services', {
     db: app.db,
     clock: app.clock,
     config,
     keyring: parseKeyring(config.FIELD_ENCRYPTION_KEYS ?? ''),
     templates: createTemplates(),
+    mailer: app.mailer,
+    queues: app.queues,
   } satisfies Services)
-  await app.register(queuesPlugin, { target: options.redis, prefix: config.QUEUE_PREFIX })
   await app.register(openapiPlugin, { serverUrl: config.publicBaseUrl })
 
   // Modules
@@ -119,7 +130,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(consentRoutes)
   await app.register(ledgerRoutes)
   await app.register(auditRoutes)
+  await app.register(outreachRoutes)
   await app.register(consentPages)
+
+  // Workers run here when RUN_WORKERS (npm start, src/worker.ts), not in the API-only replicas.
+  if (config.RUN_WORKERS) {
+    await app.register(workersPlugin, {
+      target: options.redis,
+      prefix: config.QUEUE_PREFIX,
+      jobs: (instance) => [...outreachJobs(instance)],
+      settings: {
+        outreach: {
+          concurrency: config.MAIL_CONCURRENCY,
+          limiter: { max: config.MAIL_RATE_PER_SECOND, duration: 1000 },
+        },
+      },
+    })
+  }
 
   return app
 }

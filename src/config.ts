@@ -110,6 +110,23 @@ export const configSchema = z.object({
     .describe('sender of outreach mail'),
   MAIL_UNSUBSCRIBE_MAILTO: z.email().optional().describe('mailto address added to List-Unsubscribe'),
   MAIL_RATE_PER_SECOND: positiveInt.default(50).describe('mails per second per transport'),
+  MAIL_CONCURRENCY: positiveInt.max(100).default(10).describe('mails the worker sends at once'),
+  MAIL_RETRY_DELAY_MS: positiveInt
+    .default(5000)
+    .describe('first retry delay of a transient mail failure; it doubles on each of the 8 attempts'),
+  NOTICE_LEAD_WORKING_DAYS: z.coerce
+    .number()
+    .int()
+    .min(3)
+    .max(15)
+    .default(5)
+    .describe('Art. 14 notices go out this many working days before the deadline (at least 3)'),
+  RECONCILE_INTERVAL_SECONDS: positiveInt
+    .default(60)
+    .describe('how often queued mail is checked against the queue and re-enqueued if lost'),
+  RECONCILE_AFTER_SECONDS: positiveInt
+    .default(120)
+    .describe('a message queued this long without progress is checked for a lost job'),
   CONTROLLER_NAME: z.string().min(1).default('Candor Recruitment B.V.').describe('who we are, in every mail'),
   CONTROLLER_CONTACT: z.string().min(1).default('privacy@candor.localhost').describe('controller contact'),
   DPO_CONTACT: z.string().min(1).default('dpo@candor.localhost').describe('data protection officer contact'),

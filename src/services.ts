@@ -3,10 +3,12 @@ import type { Database } from './db/client'
 import type { Clock } from './lib/clock'
 import type { FieldKeyring } from './lib/field-crypto'
 import type { Templates } from './lib/templates'
+import type { Mailer } from './plugins/mailer'
+import type { Queues } from './queue/queues'
 
 /**
  * What services are given, by name: the database, the clock, the configuration, the field
- * keyring and the templates. Routes, workers and CLI commands build this once and pass it on; tests pass their own.
+ * keyring, the templates, the mailer and the queues. Routes, workers and CLI commands build this once and pass it on; tests pass their own.
  */
 export interface Services {
   db: Database
@@ -14,4 +16,6 @@ export interface Services {
   config: Config
   keyring: FieldKeyring
   templates: Templates
+  mailer: Mailer
+  queues: Queues
 }

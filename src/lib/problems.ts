@@ -129,6 +129,16 @@ export const problemCatalogue = {
     slug: 'consent-declined',
     title: 'The person declined; they are not asked again for this vacancy',
   },
+  'outreach.no_deliverable_address': {
+    status: 409,
+    slug: 'no-deliverable-address',
+    title: 'The person has no e-mail address that accepts mail',
+  },
+  'outreach.not_applicable': {
+    status: 409,
+    slug: 'mail-not-applicable',
+    title: 'This mail does not fit the candidacy as it is now',
+  },
   'fact.not_found': { status: 404, slug: 'fact-not-found', title: 'No such fact' },
   'fact.special_category_refused': {
     status: 409,

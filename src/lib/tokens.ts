@@ -34,3 +34,11 @@ export function formTokenMatches(
   const actual = Buffer.from(presented)
   return expected.length === actual.length && timingSafeEqual(expected, actual)
 }
+
+/**
+ * The links of one mail are derived from its message id with the server key, so a retry sends
+ * the same working links without the links ever being stored (only their hashes are).
+ */
+export function derivedLinkToken(secret: string, messageId: string, action: string): string {
+  return createHmac('sha256', secret).update(`mail-link:${messageId}:${action}`).digest('base64url')
+}

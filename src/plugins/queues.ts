@@ -14,13 +14,13 @@ declare module 'fastify' {
 }
 
 export const queuesPlugin = fp(
-  async (app: FastifyInstance, options: { target: RedisTarget; prefix: string }) => {
+  async (app: FastifyInstance, options: { target: RedisTarget; prefix: string; retryDelayMs?: number }) => {
     // A producer connection: commands fail after a few reconnection attempts instead of waiting
     // forever, so a request never hangs on a Redis outage (blocking worker connections differ).
     const redis = createRedis(options.target, { maxRetriesPerRequest: 3 })
     // Without a listener ioredis prints unhandled errors; readiness reports the outage instead.
     redis.on('error', (error) => app.log.warn({ err: error }, 'redis connection error'))
-    const queues = createQueues(redis, options.prefix)
+    const queues = createQueues(redis, options.prefix, options.retryDelayMs)
     for (const queue of Object.values(queues)) {
       queue.on('error', (error) => app.log.warn({ err: error, queue: queue.name }, 'queue error'))
     }

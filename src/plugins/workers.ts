@@ -10,7 +10,7 @@ export interface JobDefinition {
   name: string
   process: (job: Job) => Promise<unknown>
   /** A repeating job (BullMQ job scheduler), upserted at start so every replica agrees on it. */
-  every?: { pattern?: string; everyMs?: number }
+  repeat?: { pattern: string } | { every: number }
 }
 
 export interface WorkerSettings {
@@ -59,8 +59,8 @@ export const workersPlugin = fp(
       workers.push(worker)
     }
     for (const definition of definitions) {
-      if (!definition.every) continue
-      await app.queues[definition.queue].upsertJobScheduler(definition.name, definition.every, {
+      if (!definition.repeat) continue
+      await app.queues[definition.queue].upsertJobScheduler(definition.name, definition.repeat, {
         name: definition.name,
       })
     }

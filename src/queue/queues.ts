@@ -10,13 +10,13 @@ export type QueueName = (typeof queueNames)[number]
 
 export type Queues = Record<QueueName, Queue>
 
-export function createQueues(connection: Redis, prefix: string): Queues {
+export function createQueues(connection: Redis, prefix: string, retryDelayMs = 5_000): Queues {
   const options = (attempts: number): QueueOptions => ({
     connection,
     prefix,
     defaultJobOptions: {
       attempts,
-      backoff: { type: 'exponential', delay: 5_000 },
+      backoff: { type: 'exponential', delay: retryDelayMs },
       removeOnComplete: { age: 24 * 3600, count: 10_000 },
       removeOnFail: { age: 14 * 24 * 3600 },
     },

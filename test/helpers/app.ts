@@ -41,7 +41,23 @@ export interface TestApp {
   logs: string[]
   user(role: Role, options?: { clientId?: string; email?: string }): Promise<TestUser>
   request(options: InjectOptions & { as?: TestUser }): Promise<LightMyRequestResponse>
+  /** Another instance of the service on the same database, queues and clock (e.g. a worker process). */
+  sibling(env?: Record<string, string>): Promise<FastifyInstance>
   close(): Promise<void>
+}
+
+/** Polls until `check` returns a value (not undefined/false) or fails after `timeoutMs`: for asynchronous work, never a fixed sleep. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const started = Date.now()
+  for (;;) {
+    const value = await check()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await new Promise((done) => setTimeout(done, 50))
+  }
 }
 
 export function testSecrets(): Record<string, string> {
@@ -59,7 +75,7 @@ export async function startTestApp(
   const database = await cloneTemplate(provided('templateDatabase'))
   const dataDir = mkdtempSync(join(tmpdir(), 'candor-test-'))
   const prefix = `candor-test-${randomBytes(4).toString('hex')}`
-  const config = loadConfig({
+  const env = {
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
     DATABASE_POOL_SIZE: '5',
@@ -72,7 +88,9 @@ export async function startTestApp(
     RATE_LIMIT_PUBLIC_PER_MINUTE: '10000',
     ...testSecrets(),
     ...options.env,
-  })
+  }
+  const config = loadConfig(env)
+  const siblings: FastifyInstance[] = []
   const logs: string[] = []
   const logStream = new Writable({
     write(chunk, _encoding, done) {
@@ -114,7 +132,19 @@ export async function startTestApp(
     request({ as, headers, ...rest }) {
       return app.inject({ ...rest, headers: { ...headers, ...(as ? as.auth : {}) } })
     },
+    async sibling(overrides = {}) {
+      const instance = await buildApp({
+        config: loadConfig({ ...env, ...overrides }),
+        redis: { url: testRedisUrl() },
+        clock,
+        logStream,
+      })
+      await instance.ready()
+      siblings.push(instance)
+      return instance
+    },
     async close() {
+      for (const instance of siblings) await instance.close()
       await app.close()
       await deleteQueueKeys(prefix)
       await database.drop()

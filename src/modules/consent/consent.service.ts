@@ -24,6 +24,7 @@ import {
   appendToLockedChain,
   type LedgerEntry,
 } from '../ledger/ledger.service'
+import { cancelPendingMessages } from '../outreach/outreach.repository'
 import { listEmails, lockPerson } from '../people/people.repository'
 import { suppress } from '../suppression/suppression.service'
 import { findVacancyDetail } from '../vacancies/vacancies.repository'
@@ -31,6 +32,7 @@ import type { Language } from '../vacancies/vacancies.tables'
 import { findConsentText, findLinkContext, insertLinkTokens, storeConsentText } from './consent.repository'
 
 type ConsentDeps = Pick<Services, 'db' | 'clock' | 'config' | 'templates'>
+type StopDeps = ConsentDeps & Pick<Services, 'queues'>
 
 const DAY = 86_400_000
 
@@ -104,25 +106,37 @@ export interface IssuedLink {
   url: string
 }
 
-/** A withdraw link for a candidacy: one click, never expires (Art. 7(3), Art. 21(4)). */
-export async function issueWithdrawLink(
+const LINK_PATHS = { consent: 'c', withdraw: 'w', self_service: 'r', download: 'd' } as const
+
+export const linkUrl = (
+  config: Pick<Services['config'], 'publicBaseUrl'>,
+  action: keyof typeof LINK_PATHS,
+  token: string,
+) => `${config.publicBaseUrl}/${LINK_PATHS[action]}/${token}`
+
+/**
+ * A link bound to a candidacy: withdraw links never expire (Art. 7(3), Art. 21(4)); the
+ * self-service link ("see or delete my data") neither. Mail links pass their derived token.
+ */
+export async function issueLink(
   deps: Pick<Services, 'clock' | 'config'>,
   db: Executor,
   candidacyId: string,
+  action: 'withdraw' | 'self_service',
+  token = newLinkToken(),
 ): Promise<IssuedLink> {
-  const token = newLinkToken()
   const id = randomUUID()
   await insertLinkTokens(db, [
     {
       id,
       tokenHash: hashLinkToken(token),
       candidacyId,
-      action: 'withdraw',
+      action,
       expiresAt: null,
       createdAt: deps.clock.now(),
     },
   ])
-  return { id, token, url: `${deps.config.publicBaseUrl}/w/${token}` }
+  return { id, token, url: linkUrl(deps.config, action, token) }
 }
 
 export interface ConsentRequest {
@@ -135,13 +149,15 @@ export interface ConsentRequest {
 
 /**
  * Asks for consent: stores the exact text by hash, makes the consent and withdraw links, and
- * records consent_requested — all in the caller's transaction. Outreach mail gets its links here too.
+ * records consent_requested — all in the caller's transaction. Outreach mail gets its links here
+ * too (with tokens derived from its message id, so a retried send carries the same links).
  */
 export async function requestConsentInTransaction(
   deps: ConsentDeps,
   tx: Executor,
   actor: Actor,
   candidacyId: string,
+  options: { tokens?: { consent: string; withdraw: string }; messageId?: string } = {},
 ): Promise<ConsentRequest> {
   const { candidacy, vacancy } = await lockLiveCandidacy(tx, candidacyId)
   const person = candidacy.personId ? await lockPerson(tx, candidacy.personId) : undefined
@@ -157,11 +173,11 @@ export async function requestConsentInTransaction(
   const text = await renderConsentText(deps, tx, candidacy, language)
   await storeConsentText(tx, { hash: text.hash, language, body: text.body, createdAt: now })
   const expiresAt = new Date(now.getTime() + deps.config.CONSENT_LINK_TTL_DAYS * DAY)
-  const consentToken = newLinkToken()
+  const consentToken = options.tokens?.consent ?? newLinkToken()
   const consent = {
     id: randomUUID(),
     token: consentToken,
-    url: `${deps.config.publicBaseUrl}/c/${consentToken}`,
+    url: linkUrl(deps.config, 'consent', consentToken),
   }
   await insertLinkTokens(tx, [
     {
@@ -174,26 +190,28 @@ export async function requestConsentInTransaction(
       createdAt: now,
     },
   ])
-  const withdraw = await issueWithdrawLink(deps, tx, candidacyId)
-  await appendToLockedChain(tx, candidacyId, candidacy, [
-    {
-      type: 'consent_requested',
-      actor,
-      occurredAt: now,
-      legalBasis: 'consent',
-      evidence: {
-        consentText: text.hash,
-        consentLink: consent.id,
-        withdrawLink: withdraw.id,
-        expiresAt: expiresAt.toISOString(),
+  const withdraw = await issueLink(deps, tx, candidacyId, 'withdraw', options.tokens?.withdraw)
+  await appendToLockedChain(
+    tx,
+    candidacyId,
+    candidacy,
+    [
+      {
+        type: 'consent_requested',
+        actor,
+        occurredAt: now,
+        legalBasis: 'consent',
+        evidence: {
+          consentText: text.hash,
+          consentLink: consent.id,
+          withdrawLink: withdraw.id,
+          expiresAt: expiresAt.toISOString(),
+          message: options.messageId ?? null,
+        },
       },
-    },
-  ])
-  await updateCandidacy(tx, candidacyId, {
-    consentState: 'requested',
-    consentRequestExpiresAt: expiresAt,
-    updatedAt: now,
-  })
+    ],
+    { consentState: 'requested', consentRequestExpiresAt: expiresAt, updatedAt: now },
+  )
   return { consent, withdraw, consentTextHash: text.hash, expiresAt, language }
 }
 
@@ -357,20 +375,15 @@ export type StopReason = 'withdraw_link' | 'one_click_unsubscribe'
  * Consent given → consent_withdrawn; a consent vacancy not yet answered → consent_declined; a
  * legitimate-interest candidacy → objection, and the address is suppressed (Art. 21(3)).
  */
-export async function withdrawByLink(
-  deps: ConsentDeps,
-  token: string,
-  via: StopReason,
-): Promise<LinkOutcome> {
-  return deps.db.transaction(async (tx) => {
+export async function withdrawByLink(deps: StopDeps, token: string, via: StopReason): Promise<LinkOutcome> {
+  const { outcome, cancelled } = await deps.db.transaction(async (tx) => {
     const context = await findLinkContext(tx, hashLinkToken(token), true)
-    if (!usableLink(context, 'withdraw')) return { kind: 'invalid' }
+    if (!usableLink(context, 'withdraw')) return { outcome: { kind: 'invalid' } as const, cancelled: [] }
     const language = languageOf(context)
     const objection = withdrawalIsObjection(context)
-    if (ENDED_STAGES.includes(context.candidacy.stage)) {
-      return { kind: 'state', language, state: objection ? 'objection_done' : 'withdraw_done' }
-    }
-    await stopCandidacy(deps, tx, context.candidacy, {
+    const done = { kind: 'state', language, state: objection ? 'objection_done' : 'withdraw_done' } as const
+    if (ENDED_STAGES.includes(context.candidacy.stage)) return { outcome: done, cancelled: [] }
+    const cancelled = await stopCandidacy(deps, tx, context.candidacy, {
       type: objection
         ? 'objection'
         : context.candidacy.consentState === 'given'
@@ -379,15 +392,10 @@ export async function withdrawByLink(
       actor: { type: 'data_subject' },
       evidence: { link: context.link.id, via },
     })
-    return { kind: 'state', language, state: objection ? 'objection_done' : 'withdraw_done' }
+    return { outcome: done, cancelled }
   })
-}
-
-/** Hooks that run when a candidacy ends; outreach registers one that cancels its waiting mail. */
-export type CandidacyStopHook = (tx: Executor, candidacyId: string, now: Date) => Promise<void>
-const stopHooks: CandidacyStopHook[] = []
-export function onCandidacyStopped(hook: CandidacyStopHook): void {
-  if (!stopHooks.includes(hook)) stopHooks.push(hook)
+  await removeCancelledJobs(deps, cancelled)
+  return outcome
 }
 
 /**
@@ -404,7 +412,7 @@ export async function stopCandidacy(
     actor: Actor
     evidence: LedgerEntry['evidence']
   },
-): Promise<void> {
+): Promise<string[]> {
   const now = deps.clock.now()
   const objection = event.type === 'objection'
   await appendLedgerEvents(tx, candidacy.id, [
@@ -436,5 +444,14 @@ export async function stopCandidacy(
       now,
     )
   }
-  for (const hook of stopHooks) await hook(tx, candidacy.id, now)
+  return cancelPendingMessages(tx, candidacy.id, 'candidacy_stopped', now)
+}
+
+/** After the transaction that stopped a candidacy commits: its waiting jobs leave the queue too. */
+export async function removeCancelledJobs(
+  deps: Pick<Services, 'queues'>,
+  messageIds: string[],
+): Promise<void> {
+  // A job already running is not removed; its own check just before sending cancels it.
+  await Promise.all(messageIds.map((id) => deps.queues.outreach.remove(id).catch(() => 0)))
 }

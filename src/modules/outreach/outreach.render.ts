@@ -1,0 +1,95 @@
+import type { Config } from '../../config'
+import { jurisdictionTimeZone } from '../../lib/deadlines'
+import type { Templates } from '../../lib/templates'
+import { messagesFor } from '../consent/consent.service'
+import type { Language, LegalBasis } from '../vacancies/vacancies.tables'
+import type { MailTemplate } from './outreach.tables'
+
+export interface MailContent {
+  subject: string
+  text: string
+  html: string
+}
+
+export type LinkAction = 'consent' | 'withdraw' | 'self_service' | 'download'
+
+/**
+ * Stored bodies hold a placeholder where each link's token goes: tokens are secrets, kept only
+ * as hashes, and re-derived from the message id when the mail is (re)sent.
+ */
+export const linkPlaceholder = (action: LinkAction) => `{{candor-link:${action}}}`
+
+export function fillLinks(content: string, tokens: Partial<Record<LinkAction, string>>): string {
+  return content.replace(
+    /\{\{candor-link:(\w+)\}\}/g,
+    (placeholder, action: LinkAction) => tokens[action] ?? placeholder,
+  )
+}
+
+export interface MailFacts {
+  person: { fullName: string }
+  client: { name: string; country: string }
+  vacancy: { title: string; purpose: string; legalBasis: LegalBasis; retentionDays: number }
+  sourceType: string
+  factKinds: string[]
+  links: Partial<Record<LinkAction, string>>
+  consentExpiresAt?: Date | null | undefined
+  request?: {
+    type: string
+    receivedAt: Date
+    dueAt: Date
+    extendedDueAt?: Date | null
+    reason?: string | null
+    outcome?: string
+  }
+}
+
+/** Everything a mail template may say, localised (see templates/mail/*). */
+export function mailContext(config: Config, language: Language, facts: MailFacts) {
+  const m = messagesFor(language)
+  const date = new Intl.DateTimeFormat(m['date.locale'], {
+    dateStyle: 'long',
+    timeZone: jurisdictionTimeZone(config.JURISDICTION),
+  })
+  return {
+    language,
+    controller: { name: config.CONTROLLER_NAME, contact: config.CONTROLLER_CONTACT, dpo: config.DPO_CONTACT },
+    supervisoryAuthority: config.SUPERVISORY_AUTHORITY,
+    person: facts.person,
+    client: facts.client,
+    vacancy: facts.vacancy,
+    basisLabel: m[`basis.${facts.vacancy.legalBasis}`],
+    source: m[`source.${facts.sourceType}`] ?? facts.sourceType,
+    categories: ['contact', ...facts.factKinds].map((kind) => m[`category.${kind}`] ?? kind),
+    links: {
+      consent: facts.links.consent,
+      withdraw: facts.links.withdraw,
+      selfService: facts.links.self_service,
+      download: facts.links.download,
+    },
+    consent: facts.consentExpiresAt ? { expiresOn: date.format(facts.consentExpiresAt) } : undefined,
+    request: facts.request && {
+      type: m[`request.${facts.request.type}`] ?? facts.request.type,
+      receivedOn: date.format(facts.request.receivedAt),
+      dueOn: date.format(facts.request.dueAt),
+      extendedDueOn: facts.request.extendedDueAt ? date.format(facts.request.extendedDueAt) : undefined,
+      reason: facts.request.reason ?? undefined,
+      outcome: facts.request.outcome,
+    },
+  }
+}
+
+/** Renders a template by lifecycle event: subject and text unescaped, HTML escaped. */
+export function renderMail(
+  templates: Templates,
+  template: MailTemplate,
+  language: Language,
+  context: ReturnType<typeof mailContext>,
+): MailContent {
+  const file = (part: string) => `mail/${template}/${part}.${language}.eta`
+  return {
+    subject: templates.text.render(file('subject'), context).trim().replace(/\s+/g, ' '),
+    text: templates.text.render(file('text'), context).trim(),
+    html: templates.html.render(file('html'), context),
+  }
+}

@@ -1,0 +1,442 @@
+import { randomUUID } from 'node:crypto'
+import { UnrecoverableError } from 'bullmq'
+import type { Executor } from '../../db/client'
+import { addWorkingDays, endOfLocalDay, localDate } from '../../lib/deadlines'
+import { AppError } from '../../lib/problems'
+import { derivedLinkToken, hashLinkToken } from '../../lib/tokens'
+import type { OutgoingMail, PreparedHeader } from '../../plugins/mailer'
+import { isPermanentMailFailure } from '../../plugins/mailer'
+import type { Services } from '../../services'
+import {
+  type CandidacyContext,
+  type CandidacyRow,
+  lockCandidacyContext,
+  updateCandidacy,
+} from '../candidacies/candidacies.repository'
+import { ENDED_STAGES, effectiveConsentState } from '../candidacies/candidacies.service'
+import { findClient } from '../clients/clients.repository'
+import { insertLinkTokens } from '../consent/consent.repository'
+import { issueLink, linkUrl, requestConsentInTransaction } from '../consent/consent.service'
+import { appendLedgerEvents } from '../ledger/ledger.service'
+import { listEmails, lockPerson, type PersonEmailRow, type PersonRow } from '../people/people.repository'
+import { isSuppressed } from '../suppression/suppression.service'
+import { findVacancyDetail } from '../vacancies/vacancies.repository'
+import { fillLinks, type LinkAction, linkPlaceholder, mailContext, renderMail } from './outreach.render'
+import {
+  factKindsOf,
+  insertMessageOnce,
+  latestConsentLink,
+  listStalePending,
+  lockMessage,
+  type MessageRow,
+  openConsentRequests,
+  releasedDedupeKey,
+  uncontactedNoticesDueBy,
+  updateMessage,
+} from './outreach.repository'
+import type { MailTemplate } from './outreach.tables'
+
+export type OutreachDeps = Pick<Services, 'db' | 'clock' | 'config' | 'templates' | 'mailer' | 'queues'>
+
+/** Templates a recruiter may send; the others are sent by the system (reminders, notices, requests). */
+export const staffTemplates = ['consent_request', 'art14_notice', 'introduction_confirmation'] as const
+export type StaffTemplate = (typeof staffTemplates)[number]
+
+/** Mails that carry the full Art. 14 information: sending one fulfils the notice duty. */
+const NOTICE_TEMPLATES: readonly MailTemplate[] = ['consent_request', 'art14_notice']
+
+const JOB_NAME = 'send'
+
+/** Where a mail may go: the person's first address that has not bounced hard. */
+function deliverableAddress(emails: PersonEmailRow[]): PersonEmailRow | undefined {
+  return emails.find((email) => email.undeliverableAt === null)
+}
+
+/** Why a mail must not go out now, or undefined. Checked on enqueue and again just before sending. */
+async function refusal(
+  deps: Pick<Services, 'config'>,
+  tx: Executor,
+  template: MailTemplate,
+  context: CandidacyContext,
+  person: PersonRow | undefined,
+  emails: PersonEmailRow[],
+  now: Date,
+): Promise<{ code: string; error: AppError } | undefined> {
+  const { candidacy } = context
+  if (!person || ENDED_STAGES.includes(candidacy.stage)) {
+    return { code: `candidacy_${candidacy.stage}`, error: new AppError('candidacy.ended') }
+  }
+  // Art. 18: a restricted person's data is stored only — no outreach.
+  if (person.restrictedAt) return { code: 'restricted', error: new AppError('person.restricted') }
+  const address = deliverableAddress(emails)
+  if (!address) return { code: 'undeliverable', error: new AppError('outreach.no_deliverable_address') }
+  if (await isSuppressed(tx, deps.config.SERVER_SECRET!, [address.normalized])) {
+    return { code: 'suppressed', error: new AppError('sourcing.suppressed') }
+  }
+  const consent = effectiveConsentState(candidacy, now)
+  if (template === 'consent_request' && (consent === 'given' || consent === 'declined')) {
+    return {
+      code: `consent_${consent}`,
+      error: new AppError(consent === 'given' ? 'consent.already_given' : 'consent.declined'),
+    }
+  }
+  if (template === 'consent_reminder' && consent !== 'requested') {
+    return { code: `consent_${consent}`, error: new AppError('outreach.not_applicable') }
+  }
+  if (template === 'introduction_confirmation' && candidacy.introducedAt === null) {
+    return {
+      code: 'not_introduced',
+      error: new AppError('outreach.not_applicable', 'The candidate has not been introduced.'),
+    }
+  }
+  if ((template === 'consent_request' || template === 'art14_notice') && context.vacancy.status !== 'open') {
+    return { code: 'vacancy_not_open', error: new AppError('vacancy.not_open') }
+  }
+  return undefined
+}
+
+async function enqueueJobs(deps: Pick<Services, 'queues'>, messageIds: string[]): Promise<void> {
+  // The job id is the message id: adding it twice (a retried request, the reconciler) is a no-op.
+  await deps.queues.outreach.addBulk(
+    messageIds.map((id) => ({ name: JOB_NAME, data: { messageId: id }, opts: { jobId: id } })),
+  )
+}
+
+/**
+ * Queues a mail for a candidacy: the message row is written first (PostgreSQL is the record),
+ * then the job. A pending message of the same kind is returned instead of a second one.
+ */
+export async function enqueueOutreach(
+  deps: OutreachDeps,
+  requestedBy: string | null,
+  candidacyId: string,
+  template: MailTemplate,
+  options: { language?: 'nl' | 'en' | undefined; dedupeKey?: string } = {},
+): Promise<{ messageId: string; created: boolean }> {
+  const result = await deps.db.transaction(async (tx) => {
+    const context = await lockCandidacyContext(tx, candidacyId)
+    if (!context) throw new AppError('candidacy.not_found')
+    const person = context.candidacy.personId ? await lockPerson(tx, context.candidacy.personId) : undefined
+    const emails = person ? await listEmails(tx, [person.id]) : []
+    const now = deps.clock.now()
+    const refused = await refusal(deps, tx, template, context, person, emails, now)
+    if (refused) throw refused.error
+    const { row, created } = await insertMessageOnce(tx, {
+      id: randomUUID(),
+      candidacyId,
+      template,
+      language: options.language ?? person!.language,
+      status: 'queued',
+      requestedBy,
+      dedupeKey: options.dedupeKey ?? `${template}:${candidacyId}`,
+      queuedAt: now,
+      statusAt: now,
+    })
+    return { messageId: row.id, created }
+  })
+  await enqueueJobs(deps, [result.messageId])
+  return result
+}
+
+const TERMINAL = new Set(['sent', 'delivered', 'opened', 'clicked', 'bounced', 'failed', 'cancelled'])
+
+/** The tokens of a mail's links, derived from its id; their hashes are what the database knows. */
+function mailTokens(
+  secret: string,
+  messageId: string,
+  actions: LinkAction[],
+): Partial<Record<LinkAction, string>> {
+  return Object.fromEntries(actions.map((action) => [action, derivedLinkToken(secret, messageId, action)]))
+}
+
+const linksIn = (template: MailTemplate): LinkAction[] =>
+  template === 'consent_request' || template === 'consent_reminder'
+    ? ['consent', 'withdraw', 'self_service']
+    : ['withdraw', 'self_service']
+
+/**
+ * First attempt: makes the links (consent requests through the consent service, so the text,
+ * links and consent_requested event are the same as for any request) and renders the mail once.
+ * What is stored has placeholders instead of tokens.
+ */
+async function prepareMail(
+  deps: OutreachDeps,
+  tx: Executor,
+  message: MessageRow,
+  context: CandidacyContext,
+  person: PersonRow,
+  address: PersonEmailRow,
+): Promise<void> {
+  const secret = deps.config.SERVER_SECRET!
+  const candidacyId = context.candidacy.id
+  const tokens = mailTokens(secret, message.id, linksIn(message.template))
+  const now = deps.clock.now()
+  let consentExpiresAt: Date | null = null
+  if (message.template === 'consent_request') {
+    const request = await requestConsentInTransaction(
+      deps,
+      tx,
+      message.requestedBy ? { type: 'user', userId: message.requestedBy } : { type: 'system' },
+      candidacyId,
+      { tokens: { consent: tokens.consent!, withdraw: tokens.withdraw! }, messageId: message.id },
+    )
+    consentExpiresAt = request.expiresAt
+  } else {
+    if (message.template === 'consent_reminder') {
+      // A reminder repeats the open request: a new link to the same text, running out at the same time.
+      const open = await latestConsentLink(tx, candidacyId)
+      if (!open) throw new UnrecoverableError('no consent request to remind of')
+      consentExpiresAt = open.expiresAt
+      await insertLinkTokens(tx, [
+        {
+          tokenHash: hashLinkToken(tokens.consent!),
+          candidacyId,
+          action: 'consent',
+          consentTextHash: open.consentTextHash,
+          expiresAt: open.expiresAt,
+          createdAt: now,
+        },
+      ])
+    }
+    await issueLink(deps, tx, candidacyId, 'withdraw', tokens.withdraw)
+  }
+  await issueLink(deps, tx, candidacyId, 'self_service', tokens.self_service)
+
+  const vacancy = (await findVacancyDetail(tx, context.vacancy.id))!
+  const client = (await findClient(tx, vacancy.clientId))!
+  const links = Object.fromEntries(
+    linksIn(message.template).map((action) => [
+      action,
+      linkUrl(deps.config, action, linkPlaceholder(action)),
+    ]),
+  )
+  const content = renderMail(
+    deps.templates,
+    message.template,
+    message.language,
+    mailContext(deps.config, message.language, {
+      person: { fullName: person.fullName },
+      client: { name: client.name, country: client.country },
+      vacancy: {
+        title: vacancy.title,
+        purpose: vacancy.purpose,
+        legalBasis: vacancy.legalBasis,
+        retentionDays: vacancy.retentionDays,
+      },
+      sourceType: context.candidacy.sourceType,
+      factKinds: await factKindsOf(tx, candidacyId),
+      links,
+      consentExpiresAt,
+    }),
+  )
+  const domain = deps.config.MAIL_FROM.match(/@([^>\s]+)/)?.[1] ?? 'candor.localhost'
+  await updateMessage(tx, message.id, {
+    toAddress: address.address,
+    subject: content.subject,
+    bodyText: content.text,
+    bodyHtml: content.html,
+    messageIdHeader: `<${message.id}@${domain}>`,
+  })
+}
+
+function outgoingMail(deps: OutreachDeps, message: MessageRow, context: CandidacyContext): OutgoingMail {
+  const secret = deps.config.SERVER_SECRET!
+  const tokens = mailTokens(secret, message.id, linksIn(message.template))
+  const withdrawUrl = linkUrl(deps.config, 'withdraw', tokens.withdraw!)
+  const unsubscribe = [`<${withdrawUrl}>`]
+  if (deps.config.MAIL_UNSUBSCRIBE_MAILTO)
+    unsubscribe.push(`<mailto:${deps.config.MAIL_UNSUBSCRIBE_MAILTO}?subject=unsubscribe>`)
+  const headers: Record<string, string | PreparedHeader> = {
+    // RFC 8058: one click from the mail client, a POST to our withdraw link, no page needed.
+    'List-Unsubscribe': unsubscribe.join(', '),
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    'X-Candor-Message': message.id,
+  }
+  if (deps.config.mailTransport === 'sparkpost') {
+    // Passed as prepared: nodemailer would RFC 2047-encode the quotes and break the JSON.
+    // transactional: SparkPost adds no List-Unsubscribe of its own, so ours reaches the candidate.
+    headers['X-MSYS-API'] = {
+      prepared: true,
+      value: JSON.stringify({
+        campaign_id: context.vacancy.id,
+        metadata: { candor_message_id: message.id, candor_candidacy_id: context.candidacy.id },
+        options: {
+          transactional: true,
+          open_tracking: deps.config.TRACKING_OPENS_CLICKS,
+          click_tracking: deps.config.TRACKING_OPENS_CLICKS,
+        },
+      }),
+    }
+  }
+  return {
+    from: deps.config.MAIL_FROM,
+    to: message.toAddress!,
+    subject: fillLinks(message.subject!, tokens),
+    text: fillLinks(message.bodyText!, tokens),
+    html: fillLinks(message.bodyHtml!, tokens),
+    messageId: message.messageIdHeader!,
+    headers,
+  }
+}
+
+export type SendOutcome = 'sent' | 'cancelled' | 'skipped'
+
+/**
+ * The worker's job: re-check, just before sending, everything that would make the mail wrong
+ * now (withdrawal, objection, restriction, suppression, erasure), then send. Transient SMTP
+ * failures throw so BullMQ retries with backoff; permanent ones end the message as failed.
+ */
+export async function sendMessage(
+  deps: OutreachDeps,
+  messageId: string,
+  attempt: { number: number; last: boolean },
+): Promise<SendOutcome> {
+  const prepared = await deps.db.transaction(async (tx) => {
+    const message = await lockMessage(tx, messageId)
+    if (!message || TERMINAL.has(message.status)) return undefined
+    const now = deps.clock.now()
+    const context = message.candidacyId ? await lockCandidacyContext(tx, message.candidacyId) : undefined
+    if (!context) throw new UnrecoverableError('message without candidacy')
+    const person = context.candidacy.personId ? await lockPerson(tx, context.candidacy.personId) : undefined
+    const emails = person ? await listEmails(tx, [person.id]) : []
+    const refused = await refusal(deps, tx, message.template, context, person, emails, now)
+    if (refused) {
+      await updateMessage(tx, message.id, {
+        status: 'cancelled',
+        statusReason: refused.code,
+        statusAt: now,
+        dedupeKey: releasedDedupeKey,
+      })
+      return { cancelled: true as const }
+    }
+    if (message.subject === null)
+      await prepareMail(deps, tx, message, context, person!, deliverableAddress(emails)!)
+    await updateMessage(tx, message.id, { status: 'sending', attempts: message.attempts + 1, statusAt: now })
+    return { cancelled: false as const, message: (await lockMessage(tx, messageId))!, context }
+  })
+  if (!prepared) return 'skipped'
+  if (prepared.cancelled) return 'cancelled'
+
+  try {
+    const { providerMessageId } = await deps.mailer.send(
+      outgoingMail(deps, prepared.message, prepared.context),
+    )
+    await recordSent(deps, prepared.message, prepared.context.candidacy, providerMessageId)
+    return 'sent'
+  } catch (error) {
+    const permanent = isPermanentMailFailure(error)
+    if (permanent || attempt.last) {
+      await updateMessage(deps.db, messageId, {
+        status: 'failed',
+        statusReason: permanent
+          ? `smtp_${(error as { responseCode?: number }).responseCode}`
+          : 'retries_exhausted',
+        statusAt: deps.clock.now(),
+        dedupeKey: releasedDedupeKey,
+      })
+      throw new UnrecoverableError(permanent ? 'the mail server refused the message' : 'no attempts left')
+    }
+    throw error
+  }
+}
+
+async function recordSent(
+  deps: OutreachDeps,
+  message: MessageRow,
+  candidacy: CandidacyRow,
+  providerMessageId: string,
+) {
+  await deps.db.transaction(async (tx) => {
+    const now = deps.clock.now()
+    await updateMessage(tx, message.id, {
+      status: 'sent',
+      statusReason: null,
+      sentAt: now,
+      statusAt: now,
+      providerMessageId,
+      dedupeKey: releasedDedupeKey,
+    })
+    // Art. 14(3): the person has now been told; the ledger proves when and by which mail.
+    if (NOTICE_TEMPLATES.includes(message.template) && candidacy.noticeStatus !== 'not_required') {
+      const locked = await lockCandidacyContext(tx, candidacy.id)
+      if (locked && locked.candidacy.noticeStatus !== 'sent') {
+        await appendLedgerEvents(tx, candidacy.id, [
+          {
+            type: 'notice_sent',
+            actor: { type: 'system' },
+            occurredAt: now,
+            evidence: { message: message.id, template: message.template },
+          },
+        ])
+        await updateCandidacy(tx, candidacy.id, { noticeStatus: 'sent', noticeSentAt: now, updatedAt: now })
+      }
+    }
+  })
+}
+
+/**
+ * Re-creates the job of every message still pending in PostgreSQL whose job Redis no longer
+ * has (Redis lost its data, a crash between commit and enqueue): no mail is silently lost.
+ */
+export async function reconcileOutreach(
+  deps: OutreachDeps,
+  options: { olderThanMs?: number; batch?: number } = {},
+) {
+  const olderThan = new Date(deps.clock.now().getTime() - (options.olderThanMs ?? 60_000))
+  const pending = await listStalePending(deps.db, olderThan, options.batch ?? 1000)
+  const missing: string[] = []
+  for (const message of pending) {
+    const job = await deps.queues.outreach.getJob(message.id)
+    const state = job ? await job.getState() : 'unknown'
+    if (state === 'completed' || state === 'failed') await job!.remove()
+    if (!job || state === 'completed' || state === 'failed' || state === 'unknown') missing.push(message.id)
+  }
+  if (missing.length > 0) await enqueueJobs(deps, missing)
+  return { checked: pending.length, requeued: missing.length }
+}
+
+/**
+ * Art. 14(3)(a): a legitimate-interest candidacy nobody has written to gets its notice no later
+ * than three working days before the one-month deadline: it is queued `leadWorkingDays` ahead.
+ */
+export async function scheduleArt14Notices(deps: OutreachDeps, leadWorkingDays: number): Promise<number> {
+  const jurisdiction = deps.config.JURISDICTION
+  const threshold = addWorkingDays(localDate(deps.clock.now(), jurisdiction), leadWorkingDays, jurisdiction)
+  const due = await uncontactedNoticesDueBy(deps.db, endOfLocalDay(threshold, jurisdiction))
+  let queued = 0
+  for (const candidacyId of due) {
+    try {
+      const { created } = await enqueueOutreach(deps, null, candidacyId, 'art14_notice', {
+        dedupeKey: `once:art14_notice:${candidacyId}`,
+      })
+      if (created) queued++
+    } catch (error) {
+      // A candidacy that cannot be mailed (no deliverable address, restricted) stays on /dpo/notices.
+      if (!(error instanceof AppError)) throw error
+    }
+  }
+  return queued
+}
+
+/**
+ * Reminds a candidate of an unanswered consent request 7 and 2 days before its link runs out —
+ * the nearer one only, once each, and never after an answer (the check before sending cancels it).
+ */
+export async function scheduleConsentReminders(deps: OutreachDeps): Promise<number> {
+  const now = deps.clock.now()
+  const open = await openConsentRequests(deps.db, now, new Date(now.getTime() + 7 * 86_400_000))
+  let queued = 0
+  for (const { candidacyId, expiresAt } of open) {
+    const daysLeft = (expiresAt.getTime() - now.getTime()) / 86_400_000
+    const reminder = daysLeft <= 2 ? 2 : 7
+    try {
+      const { created } = await enqueueOutreach(deps, null, candidacyId, 'consent_reminder', {
+        dedupeKey: `once:consent_reminder:${candidacyId}:${expiresAt.toISOString()}:${reminder}`,
+      })
+      if (created) queued++
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error
+    }
+  }
+  return queued
+}

@@ -1,0 +1,238 @@
+import { sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { queryRows } from '../../../src/db/client'
+import { suppress } from '../../../src/modules/suppression/suppression.service'
+import { deleteQueueKeys, eventually, startTestApp, type TestApp } from '../../helpers/app'
+import {
+  formTokenOf,
+  json,
+  linkToken,
+  type SeededVacancy,
+  seedOpenVacancy,
+  sourcingPayload,
+} from '../../helpers/seed'
+import { SmtpSink } from '../../helpers/smtp'
+
+let sink: SmtpSink
+let t: TestApp
+let vacancy: SeededVacancy
+
+beforeAll(async () => {
+  sink = new SmtpSink()
+  await sink.start()
+  // The API without workers: tests decide when a worker (a sibling instance) starts sending.
+  t = await startTestApp({
+    env: {
+      MAIL_TRANSPORT: 'smtp',
+      SMTP_URL: sink.url,
+      MAIL_RETRY_DELAY_MS: '100',
+      MAIL_FROM: 'Candor <outreach@candor.test>',
+    },
+  })
+  t.clock.set('2026-02-10T09:00:00Z')
+  vacancy = await seedOpenVacancy(t, { clientName: 'Stadsfietsen Utrecht B.V.' })
+})
+afterAll(async () => {
+  await t.close()
+  await sink.stop()
+})
+
+async function sourced(email?: string) {
+  return json<{ id: string; person: { emails: Array<{ address: string }> } }>(
+    await t.request({
+      method: 'POST',
+      url: `/vacancies/${vacancy.id}/candidacies`,
+      as: vacancy.recruiter,
+      payload: sourcingPayload(email ? { email } : {}),
+    }),
+    201,
+  )
+}
+
+const outreach = (candidacyId: string, template = 'consent_request') =>
+  t.request({
+    method: 'POST',
+    url: `/candidacies/${candidacyId}/outreach`,
+    as: vacancy.recruiter,
+    payload: { template },
+  })
+
+const messageStatus = async (messageId: string) =>
+  (
+    await queryRows<{ status: string; status_reason: string | null }>(
+      t.app.db,
+      sql`select status, status_reason from messages where id = ${messageId}`,
+    )
+  )[0]
+
+const mailTo = (address: string) => sink.received.filter((mail) => mail.to.includes(address))
+
+describe('outreach mail', () => {
+  it('a consent request reaches a real SMTP server with the client, the purpose, working links and RFC 8058 headers', async () => {
+    const candidacy = await sourced('first.reader@example.org')
+    const accepted = json<{ messageId: string; status: string }>(await outreach(candidacy.id), 202)
+    expect(accepted.status).toBe('queued')
+    const again = json<{ messageId: string; created: boolean }>(await outreach(candidacy.id), 202)
+    expect(again).toMatchObject({ messageId: accepted.messageId, created: false })
+
+    const worker = await t.sibling({ RUN_WORKERS: 'true' })
+    const [mail] = await eventually(
+      async () => mailTo('first.reader@example.org').length > 0 && mailTo('first.reader@example.org'),
+    )
+    await worker.close()
+    const { parsed } = mail!
+    expect(parsed.subject).toBeTruthy()
+    expect(parsed.text).toContain('Stadsfietsen Utrecht B.V.')
+    expect(parsed.text).toContain('Recruiting a senior backend engineer')
+    expect(parsed.html).toContain('Stadsfietsen Utrecht B.V.')
+    expect(parsed.messageId).toBe(`<${accepted.messageId}@candor.test>`)
+    const consentUrl = parsed.text!.match(/http:\/\/candor\.test\/c\/[A-Za-z0-9_-]{43}/)?.[0]
+    const withdrawUrl = parsed.text!.match(/http:\/\/candor\.test\/w\/[A-Za-z0-9_-]{43}/)?.[0]
+    expect(consentUrl).toBeDefined()
+    expect(withdrawUrl).toBeDefined()
+    expect(parsed.text).toMatch(/http:\/\/candor\.test\/r\/[A-Za-z0-9_-]{43}/)
+    // RFC 8058: the one-click POST target is the withdraw link itself.
+    const headers = mail!.raw.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ')
+    expect(headers).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$/m)
+    expect(headers).toContain(`List-Unsubscribe: <${withdrawUrl}>`)
+
+    // The candidate clicks consent in the mail.
+    const path = `/c/${linkToken(consentUrl!)}`
+    const page = await t.request({ method: 'GET', url: path })
+    expect(page.statusCode).toBe(200)
+    const answer = await t.request({
+      method: 'POST',
+      url: path,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `choice=consent&form=${encodeURIComponent(formTokenOf(page.body))}`,
+    })
+    expect(answer.statusCode).toBe(200)
+    const events = await queryRows<{ type: string; evidence: Record<string, string> }>(
+      t.app.db,
+      sql`select type, evidence from ledger_events where candidacy_id = ${candidacy.id} order by seq`,
+    )
+    expect(events.map((event) => event.type)).toEqual([
+      'basis_asserted',
+      'consent_requested',
+      'notice_sent',
+      'consent_given',
+    ])
+    expect(events[1]!.evidence.message).toBe(accepted.messageId)
+    expect(await messageStatus(accepted.messageId)).toEqual({ status: 'sent', status_reason: null })
+    // What is stored is the mail without its secrets: tokens are only in the mail itself.
+    const [stored] = await queryRows<{ body_text: string }>(
+      t.app.db,
+      sql`select body_text from messages where id = ${accepted.messageId}`,
+    )
+    expect(stored!.body_text).not.toContain(linkToken(consentUrl!))
+    expect(stored!.body_text).toContain('{{candor-link:consent}}')
+  })
+
+  it.each([
+    ['withdraws', 'withdrawn'],
+    ['objects', 'objected'],
+    ['is suppressed', 'suppressed'],
+  ])(
+    'a candidate who %s between enqueue and send is never mailed, and waiting jobs are removed',
+    async (_name, how) => {
+      const address = `between-${how}@example.org`
+      const candidacy = await sourced(address)
+      const { messageId } = json<{ messageId: string }>(await outreach(candidacy.id, 'art14_notice'), 202)
+      expect(await t.app.queues.outreach.getJob(messageId)).toBeDefined()
+      if (how === 'suppressed') {
+        await suppress(t.app.db, t.config.SERVER_SECRET!, [address], 'manual', t.clock.now())
+      } else {
+        // A withdraw link from an earlier consent request (the mail itself never went out).
+        const links = json<{ withdrawUrl: string; consentUrl: string }>(
+          await t.request({
+            method: 'POST',
+            url: `/candidacies/${candidacy.id}/consent-requests`,
+            as: vacancy.recruiter,
+          }),
+          201,
+        )
+        if (how === 'withdrawn') {
+          const page = await t.request({ method: 'GET', url: `/c/${linkToken(links.consentUrl)}` })
+          await t.request({
+            method: 'POST',
+            url: `/c/${linkToken(links.consentUrl)}`,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            payload: `choice=consent&form=${encodeURIComponent(formTokenOf(page.body))}`,
+          })
+        }
+        const response = await t.request({
+          method: 'POST',
+          url: `/w/${linkToken(links.withdrawUrl)}`,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: 'List-Unsubscribe=One-Click',
+        })
+        expect(response.statusCode).toBe(200)
+        expect(await t.app.queues.outreach.getJob(messageId)).toBeUndefined()
+        expect(await messageStatus(messageId)).toEqual({
+          status: 'cancelled',
+          status_reason: 'candidacy_stopped',
+        })
+        // The worker must not send it even if the job came back (e.g. the reconciler).
+        await t.app.queues.outreach.add('send', { messageId }, { jobId: messageId })
+      }
+      const worker = await t.sibling({ RUN_WORKERS: 'true' })
+      await eventually(async () => (await messageStatus(messageId))?.status === 'cancelled')
+      await eventually(
+        async () => (await t.app.queues.outreach.getJobCounts('waiting', 'active', 'delayed')).waiting === 0,
+      )
+      await worker.close()
+      expect(mailTo(address)).toEqual([])
+    },
+  )
+
+  it('retries while the SMTP server is down and delivers exactly once when it is back', async () => {
+    const candidacy = await sourced('patient.reader@example.org')
+    await sink.stop()
+    const { messageId } = json<{ messageId: string }>(await outreach(candidacy.id, 'art14_notice'), 202)
+    const worker = await t.sibling({ RUN_WORKERS: 'true' })
+    await eventually(async () => {
+      const job = await t.app.queues.outreach.getJob(messageId)
+      return job !== undefined && job.attemptsMade >= 2
+    })
+    await sink.start(sink.port)
+    await eventually(async () => (await messageStatus(messageId))?.status === 'sent')
+    await worker.close()
+    expect(mailTo('patient.reader@example.org')).toHaveLength(1)
+  })
+
+  it('a refusal the mail server means (5xx) fails the message without retrying', async () => {
+    const candidacy = await sourced('refused.reader@example.org')
+    sink.failNext(1, 550, 'mailbox unavailable')
+    const { messageId } = json<{ messageId: string }>(await outreach(candidacy.id, 'art14_notice'), 202)
+    const worker = await t.sibling({ RUN_WORKERS: 'true' })
+    await eventually(async () => (await messageStatus(messageId))?.status === 'failed')
+    await worker.close()
+    expect(await messageStatus(messageId)).toEqual({ status: 'failed', status_reason: 'smtp_550' })
+    expect((await t.app.queues.outreach.getJob(messageId))?.attemptsMade).toBe(1)
+  })
+
+  it('after Redis loses the queue with 100 messages waiting, the reconciler delivers each exactly once', async () => {
+    const addresses: string[] = []
+    for (let i = 0; i < 100; i++) {
+      const address = `lost-${i}@example.org`
+      addresses.push(address)
+      const candidacy = await sourced(address)
+      json(await outreach(candidacy.id, 'art14_notice'), 202)
+    }
+    // Only this test file's keys: other files share the Redis server.
+    await deleteQueueKeys(t.config.QUEUE_PREFIX)
+    expect(await t.app.queues.outreach.getJobCounts('waiting')).toEqual({ waiting: 0 })
+    t.clock.advance({ minutes: 5 })
+    const worker = await t.sibling({
+      RUN_WORKERS: 'true',
+      RECONCILE_INTERVAL_SECONDS: '1',
+      MAIL_RATE_PER_SECOND: '200',
+    })
+    await eventually(async () => addresses.every((address) => mailTo(address).length >= 1), 60_000)
+    await eventually(
+      async () => (await t.app.queues.outreach.getJobCounts('waiting', 'active', 'delayed')).waiting === 0,
+    )
+    await worker.close()
+    for (const address of addresses) expect(mailTo(address), address).toHaveLength(1)
+  }, 90_000)
+})

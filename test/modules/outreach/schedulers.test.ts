@@ -1,0 +1,135 @@
+import { sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { queryRows } from '../../../src/db/client'
+import {
+  scheduleArt14Notices,
+  scheduleConsentReminders,
+} from '../../../src/modules/outreach/outreach.service'
+import { eventually, startTestApp, type TestApp } from '../../helpers/app'
+import {
+  answerConsent,
+  json,
+  requestConsent,
+  type SeededVacancy,
+  seedOpenVacancy,
+  sourcingPayload,
+} from '../../helpers/seed'
+
+let t: TestApp
+let vacancy: SeededVacancy
+
+beforeAll(async () => {
+  // npm start's shape: API and workers in one process, mail captured for /dev/mail.
+  t = await startTestApp({ env: { RUN_WORKERS: 'true', MAIL_TRANSPORT: 'capture' } })
+  t.clock.set('2026-01-05T09:00:00Z')
+  vacancy = await seedOpenVacancy(t, { clientName: 'Bakfiets Collectief' })
+})
+afterAll(() => t.close())
+
+async function sourced(collectedAt: string) {
+  return json<{ id: string; person: { emails: Array<{ address: string }> }; notice: { dueAt: string } }>(
+    await t.request({
+      method: 'POST',
+      url: `/vacancies/${vacancy.id}/candidacies`,
+      as: vacancy.recruiter,
+      payload: sourcingPayload({ collectedAt }),
+    }),
+    201,
+  )
+}
+
+const statusOf = async (candidacyId: string) =>
+  (
+    await queryRows<{ notice_status: string; notice_sent_at: Date | null }>(
+      t.app.db,
+      sql`select notice_status, notice_sent_at from candidacies where id = ${candidacyId}`,
+    )
+  )[0]!
+
+describe('the Art. 14 notice scheduler', () => {
+  it('sends the notice to an uncontacted legitimate-interest candidate before the deadline, once, and the ledger records it', async () => {
+    // Obtained 2 January: due Monday 2 February 2026.
+    const early = await sourced('2026-01-02T10:00:00Z')
+    const later = await sourced('2026-01-04T10:00:00Z')
+    expect(early.notice.dueAt).toBe('2026-02-02T22:59:59.999Z')
+
+    const notices = json<Array<{ candidacyId: string; overdue: boolean }>>(
+      await t.request({ method: 'GET', url: '/dpo/notices?dueBefore=2026-02-05T00:00:00Z', as: vacancy.dpo }),
+      200,
+    )
+    expect(notices.map((notice) => notice.candidacyId)).toEqual([early.id, later.id])
+
+    expect(await scheduleArt14Notices(t.app.services, 5)).toBe(0)
+    // Monday 26 January is five working days before 2 February.
+    t.clock.set('2026-01-26T08:00:00Z')
+    expect(await scheduleArt14Notices(t.app.services, 5)).toBe(1)
+    expect(await scheduleArt14Notices(t.app.services, 5)).toBe(0)
+    await eventually(async () => (await statusOf(early.id)).notice_status === 'sent')
+    expect((await statusOf(later.id)).notice_status).toBe('pending')
+
+    const events = await queryRows<{ type: string; evidence: Record<string, string> }>(
+      t.app.db,
+      sql`select type, evidence from ledger_events where candidacy_id = ${early.id} order by seq`,
+    )
+    expect(events.map((event) => event.type)).toEqual(['basis_asserted', 'notice_sent'])
+    expect(events[1]!.evidence.template).toBe('art14_notice')
+
+    const mailPage = await t.request({ method: 'GET', url: '/dev/mail' })
+    expect(mailPage.statusCode).toBe(200)
+    expect(mailPage.body).toContain('Bakfiets Collectief')
+    expect(mailPage.body).toContain(early.person.emails[0]!.address)
+    expect(
+      t.app.mailer.captured().filter((mail) => mail.to === early.person.emails[0]!.address),
+    ).toHaveLength(1)
+
+    const stillDue = json<Array<{ candidacyId: string; overdue: boolean }>>(
+      await t.request({ method: 'GET', url: '/dpo/notices?dueBefore=2026-03-01T00:00:00Z', as: vacancy.dpo }),
+      200,
+    )
+    expect(stillDue.map((notice) => notice.candidacyId)).not.toContain(early.id)
+    t.clock.set('2026-02-20T08:00:00Z')
+    const overdue = json<Array<{ candidacyId: string; overdue: boolean }>>(
+      await t.request({ method: 'GET', url: '/dpo/notices', as: vacancy.dpo }),
+      200,
+    )
+    expect(overdue.find((notice) => notice.candidacyId === later.id)?.overdue).toBe(true)
+  })
+})
+
+describe('consent reminders', () => {
+  it('remind 7 and 2 days before an unanswered link expires, and never after an answer', async () => {
+    t.clock.set('2026-03-02T09:00:00Z')
+    const unanswered = await sourced('2026-03-01T10:00:00Z')
+    const answered = await sourced('2026-03-01T10:00:00Z')
+    await requestConsent(t, unanswered.id, vacancy.recruiter)
+    const links = await requestConsent(t, answered.id, vacancy.recruiter)
+    const remindersTo = (candidacyId: string) =>
+      queryRows<{ status: string }>(
+        t.app.db,
+        sql`select status from messages where candidacy_id = ${candidacyId} and template = 'consent_reminder'`,
+      )
+
+    expect(await scheduleConsentReminders(t.app.services)).toBe(0)
+    t.clock.advance({ days: 23, hours: 12 }) // 6.5 days left
+    expect(await scheduleConsentReminders(t.app.services)).toBe(2)
+    expect(await scheduleConsentReminders(t.app.services)).toBe(0)
+    await eventually(
+      async () =>
+        (await remindersTo(unanswered.id)).every((row) => row.status === 'sent') &&
+        (await remindersTo(answered.id)).every((row) => row.status === 'sent'),
+    )
+
+    await answerConsent(t, links.consentUrl)
+    t.clock.advance({ days: 5 }) // 1.5 days left
+    expect(await scheduleConsentReminders(t.app.services)).toBe(1)
+    await eventually(
+      async () =>
+        (await remindersTo(unanswered.id)).length === 2 &&
+        (await remindersTo(unanswered.id)).every((row) => row.status === 'sent'),
+    )
+    expect((await remindersTo(answered.id)).length).toBe(1)
+    const sent = t.app.mailer.captured().filter((mail) => mail.to === unanswered.person.emails[0]!.address)
+    expect(sent).toHaveLength(2)
+    expect(sent[0]!.text).toMatch(/\/c\/[A-Za-z0-9_-]{43}/)
+  })
+})
