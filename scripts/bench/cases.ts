@@ -1,9 +1,11 @@
 import { rawConsent } from './baselines/consent-raw'
+import { rawMail } from './baselines/mail-raw'
 import { rawSourcing } from './baselines/sourcing-insert'
-import { seedConsentLinks } from './consent-seed'
+import { seedCandidacies } from './bulk-seed'
 import { compare, type Subject } from './harness'
 import type { BenchContext } from './run'
 import { seedVacancy } from './seed'
+import { startSink } from './smtp-sink'
 
 export interface BenchCase {
   name: string
@@ -122,13 +124,11 @@ export const benchCases: BenchCase[] = [
       const seed = {
         vacancyId,
         userId: recruiter.userId,
-        serverSecret: context.env.SERVER_SECRET!,
         count: perSubject,
+        consentLinks: { serverSecret: context.env.SERVER_SECRET! },
       }
-      const [candorLinks, rawLinks] = [
-        await seedConsentLinks(context.databaseUrl, seed),
-        await seedConsentLinks(context.databaseUrl, seed),
-      ]
+      const candorLinks = await seedCandidacies(context.databaseUrl, seed)
+      const rawLinks = await seedCandidacies(context.databaseUrl, seed)
       let next = 0
       context.rows.push(
         ...(await compare('consent', 'consents/s', [
@@ -147,7 +147,7 @@ export const benchCases: BenchCase[] = [
                   method: 'POST',
                   headers: { 'content-type': 'application/x-www-form-urlencoded' },
                   setupRequest: (request) => {
-                    const link = candorLinks[next++ % candorLinks.length]!
+                    const link = candorLinks[next++ % candorLinks.length]!.consent!
                     return { ...request, path: `/c/${link.token}`, body: `choice=consent&form=${link.form}` }
                   },
                 },
@@ -158,6 +158,80 @@ export const benchCases: BenchCase[] = [
       )
       if (next > candorLinks.length)
         process.stdout.write(`  (consent: ${next} requests reused links; raise BENCH_CONSENT_LINKS)\n`)
+    },
+  },
+  {
+    name: 'mail',
+    description:
+      'mails/s through API → queue → worker → local SMTP sink beside raw pooled nodemailer to the same sink',
+    async run(context) {
+      const { vacancyId, token, recruiter } = await seedVacancy(context)
+      const perRound = Number(process.env.BENCH_MAILS ?? 1000)
+      const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+      const candidacies = await seedCandidacies(context.databaseUrl, {
+        vacancyId,
+        userId: recruiter.userId,
+        count: perRound * rounds,
+      })
+      const sink = await startSink()
+      const env = {
+        ...context.env,
+        RUN_WORKERS: 'true',
+        MAIL_TRANSPORT: 'smtp',
+        SMTP_URL: sink.url,
+        MAIL_RATE_PER_SECOND: '100000',
+        MAIL_CONCURRENCY: '20',
+      }
+      // About the size of a rendered Art. 14 notice.
+      const body = 'Candor benchmark mail. '.repeat(180)
+      let round = 0
+      try {
+        context.rows.push(
+          ...(await compare('mail', 'mails/s', [
+            {
+              name: 'raw pooled nodemailer',
+              baseline: true,
+              measure: () => rawMail(sink.url, perRound, body),
+            },
+            {
+              name: 'Candor (API → BullMQ → worker → SMTP)',
+              measure: async () => {
+                const batch = candidacies.slice(round * perRound, ++round * perRound)
+                const candor = await context.startProcess(CANDOR, env)
+                const before = sink.count()
+                const started = performance.now()
+                let next = 0
+                let failures = 0
+                await Promise.all(
+                  Array.from({ length: 50 }, async () => {
+                    for (let item = batch[next++]; item; item = batch[next++]) {
+                      const response = await fetch(`${candor.url}/candidacies/${item.candidacyId}/outreach`, {
+                        method: 'POST',
+                        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+                        body: JSON.stringify({ template: 'art14_notice' }),
+                      })
+                      if (response.status !== 202) failures++
+                      await response.arrayBuffer()
+                    }
+                  }),
+                )
+                const deadline = Date.now() + 300_000
+                while (sink.count() - before < batch.length - failures && Date.now() < deadline) {
+                  await new Promise((done) => setTimeout(done, 20))
+                }
+                const seconds = (performance.now() - started) / 1000
+                await candor.stop()
+                return {
+                  rate: (sink.count() - before) / seconds,
+                  failures: failures + (batch.length - (sink.count() - before)),
+                }
+              },
+            },
+          ])),
+        )
+      } finally {
+        await sink.stop()
+      }
     },
   },
 ]

@@ -5,12 +5,12 @@
 import postgres from 'postgres'
 import { hashLinkToken } from '../../../src/lib/tokens'
 import { chainHash } from '../../../src/modules/ledger/ledger.chain'
-import type { ConsentLink } from '../consent-seed'
+import type { SeededCandidacy } from '../bulk-seed'
 import { type LoadResult, measureLoop } from '../harness'
 
 export async function rawConsent(
   databaseUrl: string,
-  links: ConsentLink[],
+  links: SeededCandidacy[],
   warmUp: boolean,
 ): Promise<LoadResult> {
   const sql = postgres(databaseUrl, { max: 10, onnotice: () => {} })
@@ -18,7 +18,7 @@ export async function rawConsent(
   const run = (seconds?: number) =>
     measureLoop(
       async () => {
-        const link = links[next++]
+        const link = links[next++]?.consent
         if (!link) throw new Error('out of consent links')
         await sql.begin(async (tx) => {
           const [row] = await tx`

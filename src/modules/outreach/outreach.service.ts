@@ -116,8 +116,10 @@ export async function enqueueOutreach(
   const result = await deps.db.transaction(async (tx) => {
     const context = await lockCandidacyContext(tx, candidacyId)
     if (!context) throw new AppError('candidacy.not_found')
-    const person = context.candidacy.personId ? await lockPerson(tx, context.candidacy.personId) : undefined
-    const emails = person ? await listEmails(tx, [person.id]) : []
+    const personId = context.candidacy.personId
+    const [person, emails] = personId
+      ? await Promise.all([lockPerson(tx, personId), listEmails(tx, [personId])])
+      : [undefined, []]
     const now = deps.clock.now()
     const refused = await refusal(deps, tx, template, context, person, emails, now)
     if (refused) throw refused.error
@@ -166,7 +168,7 @@ async function prepareMail(
   context: CandidacyContext,
   person: PersonRow,
   address: PersonEmailRow,
-): Promise<void> {
+): Promise<Pick<MessageRow, 'toAddress' | 'subject' | 'bodyText' | 'bodyHtml' | 'messageIdHeader'>> {
   const secret = deps.config.SERVER_SECRET!
   const candidacyId = context.candidacy.id
   const tokens = mailTokens(secret, message.id, linksIn(message.template))
@@ -198,12 +200,18 @@ async function prepareMail(
         },
       ])
     }
-    await issueLink(deps, tx, candidacyId, 'withdraw', tokens.withdraw)
   }
-  await issueLink(deps, tx, candidacyId, 'self_service', tokens.self_service)
-
-  const vacancy = (await findVacancyDetail(tx, context.vacancy.id))!
-  const client = (await findClient(tx, vacancy.clientId))!
+  // Independent writes and reads go together: one round trip on the transaction's connection.
+  const [vacancy, client, factKinds] = await Promise.all([
+    findVacancyDetail(tx, context.vacancy.id),
+    findClient(tx, context.vacancy.clientId),
+    factKindsOf(tx, candidacyId),
+    message.template === 'consent_request'
+      ? undefined
+      : issueLink(deps, tx, candidacyId, 'withdraw', tokens.withdraw),
+    issueLink(deps, tx, candidacyId, 'self_service', tokens.self_service),
+  ])
+  if (!vacancy || !client) throw new UnrecoverableError('the vacancy or client is gone')
   const links = Object.fromEntries(
     linksIn(message.template).map((action) => [
       action,
@@ -224,19 +232,19 @@ async function prepareMail(
         retentionDays: vacancy.retentionDays,
       },
       sourceType: context.candidacy.sourceType,
-      factKinds: await factKindsOf(tx, candidacyId),
+      factKinds,
       links,
       consentExpiresAt,
     }),
   )
   const domain = deps.config.MAIL_FROM.match(/@([^>\s]+)/)?.[1] ?? 'candor.localhost'
-  await updateMessage(tx, message.id, {
+  return {
     toAddress: address.address,
     subject: content.subject,
     bodyText: content.text,
     bodyHtml: content.html,
     messageIdHeader: `<${message.id}@${domain}>`,
-  })
+  }
 }
 
 function outgoingMail(deps: OutreachDeps, message: MessageRow, context: CandidacyContext): OutgoingMail {
@@ -297,8 +305,10 @@ export async function sendMessage(
     const now = deps.clock.now()
     const context = message.candidacyId ? await lockCandidacyContext(tx, message.candidacyId) : undefined
     if (!context) throw new UnrecoverableError('message without candidacy')
-    const person = context.candidacy.personId ? await lockPerson(tx, context.candidacy.personId) : undefined
-    const emails = person ? await listEmails(tx, [person.id]) : []
+    const personId = context.candidacy.personId
+    const [person, emails] = personId
+      ? await Promise.all([lockPerson(tx, personId), listEmails(tx, [personId])])
+      : [undefined, []]
     const refused = await refusal(deps, tx, message.template, context, person, emails, now)
     if (refused) {
       await updateMessage(tx, message.id, {
@@ -309,10 +319,13 @@ export async function sendMessage(
       })
       return { cancelled: true as const }
     }
-    if (message.subject === null)
-      await prepareMail(deps, tx, message, context, person!, deliverableAddress(emails)!)
-    await updateMessage(tx, message.id, { status: 'sending', attempts: message.attempts + 1, statusAt: now })
-    return { cancelled: false as const, message: (await lockMessage(tx, messageId))!, context }
+    const rendered =
+      message.subject === null
+        ? await prepareMail(deps, tx, message, context, person!, deliverableAddress(emails)!)
+        : {}
+    const changes = { ...rendered, status: 'sending' as const, attempts: message.attempts + 1, statusAt: now }
+    await updateMessage(tx, message.id, changes)
+    return { cancelled: false as const, message: { ...message, ...changes }, context }
   })
   if (!prepared) return 'skipped'
   if (prepared.cancelled) return 'cancelled'
