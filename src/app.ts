@@ -17,6 +17,8 @@ import { healthRoutes } from './modules/health/health.routes'
 import { ledgerRoutes } from './modules/ledger/ledger.routes'
 import { outreachJobs } from './modules/outreach/outreach.jobs'
 import { outreachRoutes } from './modules/outreach/outreach.routes'
+import { trackingJobs } from './modules/tracking/tracking.jobs'
+import { trackingRoutes } from './modules/tracking/tracking.routes'
 import { vacancyRoutes } from './modules/vacancies/vacancies.routes'
 import { accessPlugin } from './plugins/access'
 import { databasePlugin } from './plugins/database'
@@ -131,6 +133,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(ledgerRoutes)
   await app.register(auditRoutes)
   await app.register(outreachRoutes)
+  await app.register(trackingRoutes)
   await app.register(consentPages)
 
   // Workers run here when RUN_WORKERS (npm start, src/worker.ts), not in the API-only replicas.
@@ -138,7 +141,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(workersPlugin, {
       target: options.redis,
       prefix: config.QUEUE_PREFIX,
-      jobs: (instance) => [...outreachJobs(instance)],
+      jobs: (instance) => [...outreachJobs(instance), ...trackingJobs(instance)],
       settings: {
         outreach: {
           concurrency: config.MAIL_CONCURRENCY,

@@ -102,6 +102,9 @@ export const configSchema = z.object({
     .min(1)
     .optional()
     .describe('"Bearer <token>" or "Basic <base64>" exactly as configured on the SparkPost webhook'),
+  TRACKING_UNMATCHED_DAYS: positiveInt
+    .default(7)
+    .describe('days provider events about no message of ours are kept before they are dropped'),
   TRACKING_OPENS_CLICKS: bool.default(false).describe('let the mail provider track opens and clicks'),
   MAIL_FROM: z
     .string()

@@ -82,3 +82,27 @@ export async function seedCandidacies(
   await sql.end()
   return seeded
 }
+
+/** Sent messages for the given candidacies: what webhook events are about. */
+export async function seedSentMessages(
+  databaseUrl: string,
+  candidacies: SeededCandidacy[],
+): Promise<string[]> {
+  const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} })
+  const now = new Date()
+  const rows = candidacies.map((candidacy) => ({
+    id: randomUUID(),
+    candidacy_id: candidacy.candidacyId,
+    template: 'art14_notice',
+    language: 'en',
+    status: 'sent',
+    to_address: candidacy.email,
+    queued_at: now,
+    sent_at: now,
+    status_at: now,
+  }))
+  for (let offset = 0; offset < rows.length; offset += 1000)
+    await sql`insert into messages ${sql(rows.slice(offset, offset + 1000))}`
+  await sql.end()
+  return rows.map((row) => row.id)
+}

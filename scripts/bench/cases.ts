@@ -1,11 +1,13 @@
 import { rawConsent } from './baselines/consent-raw'
 import { rawMail } from './baselines/mail-raw'
 import { rawSourcing } from './baselines/sourcing-insert'
-import { seedCandidacies } from './bulk-seed'
+import { rawIngest } from './baselines/webhook-raw'
+import { seedCandidacies, seedSentMessages } from './bulk-seed'
 import { compare, type Subject } from './harness'
 import type { BenchContext } from './run'
 import { seedVacancy } from './seed'
 import { startSink } from './smtp-sink'
+import { eventBatch } from './webhook-events'
 
 export interface BenchCase {
   name: string
@@ -232,6 +234,46 @@ export const benchCases: BenchCase[] = [
       } finally {
         await sink.stop()
       }
+    },
+  },
+  {
+    name: 'webhook',
+    description: 'SparkPost batches of 1,000 events over HTTP beside one raw multi-row INSERT per batch',
+    async run(context) {
+      const { vacancyId, recruiter } = await seedVacancy(context)
+      const candidacies = await seedCandidacies(context.databaseUrl, {
+        vacancyId,
+        userId: recruiter.userId,
+        count: 2000,
+      })
+      const messageIds = await seedSentMessages(context.databaseUrl, candidacies)
+      const auth = 'Bearer bench-webhook-token'
+      const connections = 4
+      context.rows.push(
+        ...(await compare('webhook', 'events/s', [
+          {
+            name: 'raw postgres.js multi-row INSERT',
+            baseline: true,
+            measure: (warmUp) => rawIngest(context.databaseUrl, messageIds, warmUp, connections),
+          },
+          {
+            name: 'Candor',
+            start: () => context.startProcess(CANDOR, { ...context.env, SPARKPOST_WEBHOOK_AUTH: auth }),
+            request: (service) => ({
+              url: `${service.url}/webhooks/sparkpost`,
+              connections,
+              requests: [
+                {
+                  method: 'POST',
+                  headers: { authorization: auth, 'content-type': 'application/json' },
+                  setupRequest: (request) => ({ ...request, body: JSON.stringify(eventBatch(messageIds)) }),
+                },
+              ],
+            }),
+            scale: 1000,
+          },
+        ])),
+      )
     },
   },
 ]

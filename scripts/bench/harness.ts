@@ -95,8 +95,12 @@ export type Subject =
       baseline?: boolean
       start(): Promise<Service>
       request(service: Service): autocannon.Options
+      /** Operations per request (1,000 events per webhook batch). */
+      scale?: number
     }
   | { name: string; baseline?: boolean; measure(warmUp: boolean): Promise<LoadResult> }
+
+const scaled = (result: LoadResult, factor: number): LoadResult => ({ ...result, rate: result.rate * factor })
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
@@ -115,7 +119,7 @@ export async function compare(benchCase: string, unit: string, subjects: Subject
         results[index]!.push(
           'measure' in subject
             ? await subject.measure(warmUp)
-            : await load(subject.request(services[index]!), warmUp),
+            : scaled(await load(subject.request(services[index]!), warmUp), subject.scale ?? 1),
         )
       }
     }

@@ -139,6 +139,16 @@ export const problemCatalogue = {
     slug: 'mail-not-applicable',
     title: 'This mail does not fit the candidacy as it is now',
   },
+  'webhook.unauthenticated': {
+    status: 401,
+    slug: 'webhook-unauthenticated',
+    title: 'The webhook credentials are missing or wrong',
+  },
+  'webhook.malformed_batch': {
+    status: 400,
+    slug: 'malformed-batch',
+    title: 'The event batch is malformed; nothing of it was stored',
+  },
   'fact.not_found': { status: 404, slug: 'fact-not-found', title: 'No such fact' },
   'fact.special_category_refused': {
     status: 409,

@@ -17,13 +17,27 @@ export function serializeError(error: unknown): {
   [key: string]: unknown
 } {
   if (!(error instanceof Error)) return { type: typeof error, message: redactText(String(error)), stack: '' }
-  const withCode = error as Error & { code?: unknown; statusCode?: unknown }
+  const stack = (error.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at '))
+  // drizzle wraps driver errors with the SQL and its parameters in the message: values are personal data.
+  if ('query' in error && 'params' in error) {
+    const cause = error.cause as { code?: unknown; constraint_name?: unknown } | undefined
+    return {
+      type: 'DatabaseError',
+      message: 'a database query failed',
+      code: cause?.code,
+      constraint: cause?.constraint_name,
+      stack: redactText(stack.join('\n')),
+    }
+  }
+  // A driver error's message can quote a value ("invalid input syntax for type uuid: \"…\"").
+  const withCode = error as Error & { code?: unknown; statusCode?: unknown; severity?: unknown }
+  const fromDatabase = withCode.severity !== undefined
   return {
     type: error.name,
-    message: redactText(error.message),
+    message: fromDatabase ? redactText(error.message).replace(/"[^"]*"/g, '"…"') : redactText(error.message),
     ...(withCode.code === undefined ? {} : { code: withCode.code }),
     ...(withCode.statusCode === undefined ? {} : { statusCode: withCode.statusCode }),
-    stack: redactText(error.stack ?? ''),
+    stack: redactText(fromDatabase ? stack.join('\n') : (error.stack ?? '')),
   }
 }
 

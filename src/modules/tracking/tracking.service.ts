@@ -1,0 +1,132 @@
+import { and, eq, inArray } from 'drizzle-orm'
+import { normaliseEmail } from '../../lib/email-address'
+import type { Services } from '../../services'
+import { lockCandidacyContext } from '../candidacies/candidacies.repository'
+import { ENDED_STAGES } from '../candidacies/candidacies.service'
+import { candidacies } from '../candidacies/candidacies.tables'
+import { removeCancelledJobs, stopCandidacy } from '../consent/consent.service'
+import type { MessageStatus } from '../outreach/outreach.tables'
+import { suppress } from '../suppression/suppression.service'
+import { isHardBounce, isObjection, laterStatus, type ParsedEvent, statusFromEvent } from './tracking.events'
+import {
+  type CorrelatedMessage,
+  insertTrackingEvents,
+  lockMessagesFor,
+  markUndeliverable,
+  setMessageStatuses,
+} from './tracking.repository'
+
+type TrackingDeps = Pick<Services, 'db' | 'clock' | 'config' | 'queues'>
+
+export interface IngestResult {
+  received: number
+  stored: number
+  duplicates: number
+}
+
+/** Mail that carries the Art. 14 information: if it bounced, the person was not informed. */
+const NOTICE_TEMPLATES = new Set(['consent_request', 'art14_notice'])
+
+/**
+ * Stores a batch once per event_id and applies what it means, in one transaction: message
+ * statuses (forward only), hard bounces (address undeliverable), notices not delivered, and
+ * complaints or unsubscribes as objections (ledger, stage, suppression, waiting mail cancelled).
+ */
+export async function ingestEvents(
+  deps: TrackingDeps,
+  events: ParsedEvent[],
+  batchId: string | null,
+): Promise<IngestResult> {
+  if (events.length === 0) return { received: 0, stored: 0, duplicates: 0 }
+  const now = deps.clock.now()
+  const { stored, cancelled } = await deps.db.transaction(async (tx) => {
+    const refs = [...new Set(events.flatMap((event) => (event.messageRef ? [event.messageRef] : [])))]
+    const providerIds = [...new Set(events.flatMap((event) => (event.messageRef ? [] : event.providerIds)))]
+    const found = await lockMessagesFor(tx, refs, providerIds)
+    const byId = new Map(found.map((message) => [message.id, message]))
+    const byProviderId = new Map(
+      found.flatMap((message) => (message.providerMessageId ? [[message.providerMessageId, message]] : [])),
+    )
+    const messageOf = (event: ParsedEvent): CorrelatedMessage | undefined =>
+      (event.messageRef ? byId.get(event.messageRef) : undefined) ??
+      event.providerIds.map((id) => byProviderId.get(id)).find(Boolean)
+
+    const receivedAt = now.toISOString()
+    const inserted = await insertTrackingEvents(
+      tx,
+      events.map((event) => {
+        const message = messageOf(event)
+        return {
+          event_id: event.eventId,
+          batch_id: batchId,
+          kind: event.kind,
+          type: event.type,
+          message_id: message?.id ?? null,
+          candidacy_id: message?.candidacyId ?? event.candidacyRef,
+          occurred_at: event.occurredAt.toISOString(),
+          received_at: receivedAt,
+          payload: event.payload,
+        }
+      }),
+    )
+    // Effects only for events seen for the first time: a retried batch changes nothing.
+    const fresh = events.filter((event) => inserted.has(event.eventId))
+
+    const statuses = new Map<string, MessageStatus>()
+    for (const event of fresh) {
+      const message = messageOf(event)
+      const incoming = statusFromEvent(event)
+      if (!message || !incoming) continue
+      statuses.set(
+        message.id,
+        laterStatus(statuses.get(message.id) ?? (message.status as MessageStatus), incoming),
+      )
+    }
+    const changed = [...statuses].filter(([id, status]) => byId.get(id)!.status !== status)
+    await setMessageStatuses(
+      tx,
+      changed.map(([id, status]) => ({ id, status })),
+      now,
+    )
+
+    const hardBounced = fresh.filter(isHardBounce)
+    await markUndeliverable(
+      tx,
+      hardBounced.flatMap((event) => (event.recipient ? [normaliseEmail(event.recipient)] : [])),
+      now,
+    )
+
+    // Art. 14: a bounced or rejected notice informed nobody; the deadline keeps running.
+    const undelivered = changed
+      .filter(
+        ([id, status]) =>
+          (status === 'bounced' || status === 'failed') && NOTICE_TEMPLATES.has(byId.get(id)?.template ?? ''),
+      )
+      .flatMap(([id]) => (byId.get(id)?.candidacyId ? [byId.get(id)!.candidacyId!] : []))
+    if (undelivered.length > 0) {
+      await tx
+        .update(candidacies)
+        .set({ noticeStatus: 'undelivered', updatedAt: now })
+        .where(and(inArray(candidacies.id, undelivered), eq(candidacies.noticeStatus, 'sent')))
+    }
+
+    const cancelled: string[] = []
+    for (const event of fresh.filter(isObjection)) {
+      const reason = event.type === 'spam_complaint' ? 'spam_complaint' : 'unsubscribe'
+      if (event.recipient) await suppress(tx, deps.config.SERVER_SECRET!, [event.recipient], reason, now)
+      const candidacyId = messageOf(event)?.candidacyId ?? event.candidacyRef
+      const context = candidacyId ? await lockCandidacyContext(tx, candidacyId) : undefined
+      if (!context || ENDED_STAGES.includes(context.candidacy.stage)) continue
+      cancelled.push(
+        ...(await stopCandidacy(deps, tx, context.candidacy, {
+          type: 'objection',
+          actor: { type: 'mail_provider' },
+          evidence: { trackingEvent: event.eventId, providerEvent: event.type },
+        })),
+      )
+    }
+    return { stored: inserted.size, cancelled }
+  })
+  await removeCancelledJobs(deps, cancelled)
+  return { received: events.length, stored, duplicates: events.length - stored }
+}
