@@ -17,6 +17,9 @@ import { healthRoutes } from './modules/health/health.routes'
 import { ledgerRoutes } from './modules/ledger/ledger.routes'
 import { outreachJobs } from './modules/outreach/outreach.jobs'
 import { outreachRoutes } from './modules/outreach/outreach.routes'
+import { requestJobs } from './modules/requests/requests.jobs'
+import { requestPages } from './modules/requests/requests.pages'
+import { requestRoutes } from './modules/requests/requests.routes'
 import { trackingJobs } from './modules/tracking/tracking.jobs'
 import { trackingRoutes } from './modules/tracking/tracking.routes'
 import { vacancyRoutes } from './modules/vacancies/vacancies.routes'
@@ -134,14 +137,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(auditRoutes)
   await app.register(outreachRoutes)
   await app.register(trackingRoutes)
+  await app.register(requestRoutes)
   await app.register(consentPages)
+  await app.register(requestPages)
 
   // Workers run here when RUN_WORKERS (npm start, src/worker.ts), not in the API-only replicas.
   if (config.RUN_WORKERS) {
     await app.register(workersPlugin, {
       target: options.redis,
       prefix: config.QUEUE_PREFIX,
-      jobs: (instance) => [...outreachJobs(instance), ...trackingJobs(instance)],
+      jobs: (instance) => [...outreachJobs(instance), ...trackingJobs(instance), ...requestJobs(instance)],
       settings: {
         outreach: {
           concurrency: config.MAIL_CONCURRENCY,

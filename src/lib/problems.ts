@@ -149,6 +149,58 @@ export const problemCatalogue = {
     slug: 'malformed-batch',
     title: 'The event batch is malformed; nothing of it was stored',
   },
+  'person.not_found': { status: 404, slug: 'person-not-found', title: 'No such person' },
+  'person.not_restricted': {
+    status: 409,
+    slug: 'person-not-restricted',
+    title: 'Processing of this person is not restricted',
+  },
+  'request.not_found': { status: 404, slug: 'request-not-found', title: 'No such request' },
+  'request.closed': {
+    status: 409,
+    slug: 'request-closed',
+    title: 'The request is already completed or rejected',
+  },
+  'request.not_verified': {
+    status: 409,
+    slug: 'request-not-verified',
+    title: "The requester's identity must be verified first (Art. 12(6))",
+  },
+  'request.invalid_transition': {
+    status: 409,
+    slug: 'request-invalid-transition',
+    title: 'The request cannot move to that status',
+  },
+  'request.in_progress': {
+    status: 409,
+    slug: 'request-in-progress',
+    title: 'The request is already being carried out',
+  },
+  'request.already_extended': {
+    status: 409,
+    slug: 'request-already-extended',
+    title: 'The deadline was already extended',
+  },
+  'request.extension_too_late': {
+    status: 409,
+    slug: 'extension-too-late',
+    title: 'An extension must be decided and told within the first month (Art. 12(3))',
+  },
+  'request.owner_not_allowed': {
+    status: 409,
+    slug: 'owner-not-allowed',
+    title: 'Only an active DPO or admin can own a request',
+  },
+  'request.task_not_found': {
+    status: 404,
+    slug: 'task-not-found',
+    title: 'No such open task on this request',
+  },
+  'request.erasure_incomplete': {
+    status: 409,
+    slug: 'erasure-incomplete',
+    title: 'The no-trace check still finds the person; the erasure is not complete',
+  },
   'fact.not_found': { status: 404, slug: 'fact-not-found', title: 'No such fact' },
   'fact.special_category_refused': {
     status: 409,

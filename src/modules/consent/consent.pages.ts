@@ -3,6 +3,7 @@ import multipart from '@fastify/multipart'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { messagePageHtml, renderPage } from '../../lib/page'
 import { formToken, formTokenMatches, isWellFormedLinkToken } from '../../lib/tokens'
 import { publicRoute } from '../../plugins/access'
 import { toAppError } from '../../plugins/errors'
@@ -80,14 +81,12 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
           message: m['invalid.body'],
         })
     }
-    const page = app.services.templates.html.render('pages/layout', {
+    const page = renderPage(app.services.templates, app.config, {
       language,
       title,
       body,
       m,
       switchUrl: `${path}?lang=${m['lang.other']}`,
-      controllerName: app.config.CONTROLLER_NAME,
-      controllerContact: app.config.CONTROLLER_CONTACT,
     })
     // A token page is never cached and never leaks its URL to another site.
     return reply
@@ -121,19 +120,7 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
 
   /** A page with one message (form refused, too many attempts), without anything about the link. */
   function messagePage(reply: FastifyReply, language: Language | undefined, key: string) {
-    const m = messagesFor(language ?? 'nl')
-    const page = app.services.templates.html.render('pages/layout', {
-      language: language ?? 'nl',
-      title: m[`${key}.title`],
-      body: app.services.templates.html.render('pages/message', {
-        heading: m[`${key}.title`],
-        message: m[`${key}.body`],
-      }),
-      m,
-      switchUrl: null,
-      controllerName: app.config.CONTROLLER_NAME,
-      controllerContact: app.config.CONTROLLER_CONTACT,
-    })
+    const page = messagePageHtml(app.services.templates, app.config, language ?? 'nl', key)
     return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page)
   }
 

@@ -45,3 +45,9 @@ export async function findLinkContext(db: Executor, tokenHash: string, lock = fa
   const [row] = await (lock ? query.for('update', { of: candidacies }) : query)
   return row
 }
+
+/** A link by its hash alone (download links belong to a request, not a candidacy). */
+export async function findLink(db: Executor, tokenHash: string) {
+  const [row] = await db.select().from(linkTokens).where(eq(linkTokens.tokenHash, tokenHash))
+  return row
+}

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Executor } from '../../db/client'
+import { pageMessages } from '../../lib/page'
 import { AppError } from '../../lib/problems'
 import type { Messages } from '../../lib/templates'
-import { loadMessages } from '../../lib/templates'
 import { hashLinkToken, newLinkToken } from '../../lib/tokens'
 import type { Principal } from '../../plugins/access'
 import type { Services } from '../../services'
@@ -57,15 +57,8 @@ export function consentStateFromLedger(
   )
 }
 
-const messagesByLanguage = new Map<string, Messages>()
-export function messagesFor(language: Language): Messages {
-  let messages = messagesByLanguage.get(language)
-  if (!messages) {
-    messages = loadMessages(language)
-    messagesByLanguage.set(language, messages)
-  }
-  return messages
-}
+/** A language's page and mail strings. */
+export const messagesFor = (language: Language): Messages => pageMessages(language)
 
 export const contentHash = (body: string) => createHash('sha256').update(body, 'utf8').digest('hex')
 

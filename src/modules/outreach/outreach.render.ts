@@ -27,20 +27,24 @@ export function fillLinks(content: string, tokens: Partial<Record<LinkAction, st
 }
 
 export interface MailFacts {
-  person: { fullName: string }
-  client: { name: string; country: string }
-  vacancy: { title: string; purpose: string; legalBasis: LegalBasis; retentionDays: number }
-  sourceType: string
-  factKinds: string[]
-  links: Partial<Record<LinkAction, string>>
+  /** Unknown for an address we hold nothing on: the greeting is then generic. */
+  person: { fullName: string } | null
+  /** Absent for mail about a request that concerns no particular vacancy. */
+  client?: { name: string; country: string }
+  vacancy?: { title: string; purpose: string; legalBasis: LegalBasis; retentionDays: number }
+  sourceType?: string
+  factKinds?: string[]
+  links: Partial<Record<LinkAction | 'request', string>>
   consentExpiresAt?: Date | null | undefined
   request?: {
     type: string
+    status?: string
     receivedAt: Date
     dueAt: Date
     extendedDueAt?: Date | null
     reason?: string | null
     outcome?: string
+    workingDaysLeft?: number
   }
 }
 
@@ -55,21 +59,24 @@ export function mailContext(config: Config, language: Language, facts: MailFacts
     language,
     controller: { name: config.CONTROLLER_NAME, contact: config.CONTROLLER_CONTACT, dpo: config.DPO_CONTACT },
     supervisoryAuthority: config.SUPERVISORY_AUTHORITY,
-    person: facts.person,
+    person: facts.person ?? { fullName: m['person.unknown'] },
     client: facts.client,
     vacancy: facts.vacancy,
-    basisLabel: m[`basis.${facts.vacancy.legalBasis}`],
-    source: m[`source.${facts.sourceType}`] ?? facts.sourceType,
-    categories: ['contact', ...facts.factKinds].map((kind) => m[`category.${kind}`] ?? kind),
+    basisLabel: facts.vacancy ? m[`basis.${facts.vacancy.legalBasis}`] : undefined,
+    source: facts.sourceType ? (m[`source.${facts.sourceType}`] ?? facts.sourceType) : undefined,
+    categories: ['contact', ...(facts.factKinds ?? [])].map((kind) => m[`category.${kind}`] ?? kind),
     links: {
       consent: facts.links.consent,
       withdraw: facts.links.withdraw,
       selfService: facts.links.self_service,
       download: facts.links.download,
+      request: facts.links.request,
     },
     consent: facts.consentExpiresAt ? { expiresOn: date.format(facts.consentExpiresAt) } : undefined,
     request: facts.request && {
       type: m[`request.${facts.request.type}`] ?? facts.request.type,
+      status: facts.request.status,
+      workingDaysLeft: facts.request.workingDaysLeft,
       receivedOn: date.format(facts.request.receivedAt),
       dueOn: date.format(facts.request.dueAt),
       extendedDueOn: facts.request.extendedDueAt ? date.format(facts.request.extendedDueAt) : undefined,

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, lt, lte, notInArray, type SQL, sql } from 'drizzle-orm'
-import type { Executor } from '../../db/client'
+import { type Executor, queryRows } from '../../db/client'
 import { candidacies, facts } from '../candidacies/candidacies.tables'
 import { linkTokens } from '../consent/consent.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
@@ -166,4 +166,13 @@ export function noticesDue(db: Executor, dueBefore: Date) {
       ),
     )
     .orderBy(asc(candidacies.noticeDueAt))
+}
+
+/** Whether a mail answers an erasure request (it must not keep the address once sent). */
+export async function isErasureRequest(db: Executor, requestId: string): Promise<boolean> {
+  const rows = await queryRows<{ type: string }>(
+    db,
+    sql`select type from subject_requests where id = ${requestId}`,
+  )
+  return rows[0]?.type === 'erasure'
 }

@@ -21,10 +21,18 @@ import { appendLedgerEvents } from '../ledger/ledger.service'
 import { listEmails, lockPerson, type PersonEmailRow, type PersonRow } from '../people/people.repository'
 import { isSuppressed } from '../suppression/suppression.service'
 import { findVacancyDetail } from '../vacancies/vacancies.repository'
-import { fillLinks, type LinkAction, linkPlaceholder, mailContext, renderMail } from './outreach.render'
+import {
+  fillLinks,
+  type LinkAction,
+  linkPlaceholder,
+  type MailFacts,
+  mailContext,
+  renderMail,
+} from './outreach.render'
 import {
   factKindsOf,
   insertMessageOnce,
+  isErasureRequest,
   latestConsentLink,
   listStalePending,
   lockMessage,
@@ -95,7 +103,8 @@ async function refusal(
   return undefined
 }
 
-async function enqueueJobs(deps: Pick<Services, 'queues'>, messageIds: string[]): Promise<void> {
+/** Adds the jobs of messages already recorded in PostgreSQL (after their transaction committed). */
+export async function queueMessages(deps: Pick<Services, 'queues'>, messageIds: string[]): Promise<void> {
   // The job id is the message id: adding it twice (a retried request, the reconciler) is a no-op.
   await deps.queues.outreach.addBulk(
     messageIds.map((id) => ({ name: JOB_NAME, data: { messageId: id }, opts: { jobId: id } })),
@@ -136,7 +145,7 @@ export async function enqueueOutreach(
     })
     return { messageId: row.id, created }
   })
-  await enqueueJobs(deps, [result.messageId])
+  await queueMessages(deps, [result.messageId])
   return result
 }
 
@@ -247,18 +256,29 @@ async function prepareMail(
   }
 }
 
-function outgoingMail(deps: OutreachDeps, message: MessageRow, context: CandidacyContext): OutgoingMail {
-  const secret = deps.config.SERVER_SECRET!
-  const tokens = mailTokens(secret, message.id, linksIn(message.template))
-  const withdrawUrl = linkUrl(deps.config, 'withdraw', tokens.withdraw!)
-  const unsubscribe = [`<${withdrawUrl}>`]
-  if (deps.config.MAIL_UNSUBSCRIBE_MAILTO)
-    unsubscribe.push(`<mailto:${deps.config.MAIL_UNSUBSCRIBE_MAILTO}?subject=unsubscribe>`)
-  const headers: Record<string, string | PreparedHeader> = {
+/** The link actions whose placeholders a stored mail carries. */
+function linkActionsIn(message: MessageRow): LinkAction[] {
+  const body = `${message.subject}${message.bodyText}${message.bodyHtml}`
+  return (['consent', 'withdraw', 'self_service', 'download'] as const).filter((action) =>
+    body.includes(linkPlaceholder(action)),
+  )
+}
+
+function outgoingMail(
+  deps: OutreachDeps,
+  message: MessageRow,
+  context: CandidacyContext | undefined,
+): OutgoingMail {
+  const tokens = mailTokens(deps.config.SERVER_SECRET!, message.id, linkActionsIn(message))
+  const headers: Record<string, string | PreparedHeader> = { 'X-Candor-Message': message.id }
+  if (tokens.withdraw) {
+    const unsubscribe = [`<${linkUrl(deps.config, 'withdraw', tokens.withdraw)}>`]
+    if (deps.config.MAIL_UNSUBSCRIBE_MAILTO) {
+      unsubscribe.push(`<mailto:${deps.config.MAIL_UNSUBSCRIBE_MAILTO}?subject=unsubscribe>`)
+    }
     // RFC 8058: one click from the mail client, a POST to our withdraw link, no page needed.
-    'List-Unsubscribe': unsubscribe.join(', '),
-    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-    'X-Candor-Message': message.id,
+    headers['List-Unsubscribe'] = unsubscribe.join(', ')
+    headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click'
   }
   if (deps.config.mailTransport === 'sparkpost') {
     // Passed as prepared: nodemailer would RFC 2047-encode the quotes and break the JSON.
@@ -266,8 +286,11 @@ function outgoingMail(deps: OutreachDeps, message: MessageRow, context: Candidac
     headers['X-MSYS-API'] = {
       prepared: true,
       value: JSON.stringify({
-        campaign_id: context.vacancy.id,
-        metadata: { candor_message_id: message.id, candor_candidacy_id: context.candidacy.id },
+        ...(context ? { campaign_id: context.vacancy.id } : {}),
+        metadata: {
+          candor_message_id: message.id,
+          ...(context ? { candor_candidacy_id: context.candidacy.id } : {}),
+        },
         options: {
           transactional: true,
           open_tracking: deps.config.TRACKING_OPENS_CLICKS,
@@ -287,6 +310,74 @@ function outgoingMail(deps: OutreachDeps, message: MessageRow, context: Candidac
   }
 }
 
+/**
+ * Records a mail that answers a subject request, rendered now (it needs no re-check before
+ * sending: the person asked). Links are placeholders; their tokens derive from the message id.
+ */
+export async function recordRequestMail(
+  deps: Pick<Services, 'clock' | 'config' | 'templates'>,
+  tx: Executor,
+  input: {
+    subjectRequestId: string
+    template: MailTemplate
+    to: string
+    language: 'nl' | 'en'
+    facts: Omit<MailFacts, 'links'>
+    /** A live candidacy of the person: the mail then carries its withdraw and see-or-delete links. */
+    candidacyId?: string | null
+    download?: { expiresAt: Date }
+    /** Staff mail: a link to the request in the API instead of candidate links. */
+    requestLink?: string
+    /** `once:` keys make a mail that must not repeat (a reminder) a no-op the second time. */
+    dedupeKey?: string
+  },
+): Promise<string | undefined> {
+  const id = randomUUID()
+  const now = deps.clock.now()
+  const secret = deps.config.SERVER_SECRET!
+  const actions: LinkAction[] = [
+    ...(input.candidacyId ? (['withdraw', 'self_service'] as const) : []),
+    ...(input.download ? (['download'] as const) : []),
+  ]
+  const tokens = mailTokens(secret, id, actions)
+  const rows = actions.map((action) => ({
+    tokenHash: hashLinkToken(tokens[action]!),
+    candidacyId: action === 'download' ? null : input.candidacyId!,
+    subjectRequestId: action === 'download' ? input.subjectRequestId : null,
+    action,
+    expiresAt: action === 'download' ? input.download!.expiresAt : null,
+    createdAt: now,
+  }))
+  if (rows.length > 0) await insertLinkTokens(tx, rows)
+  const links: MailFacts['links'] = Object.fromEntries(
+    actions.map((action) => [action, linkUrl(deps.config, action, linkPlaceholder(action))]),
+  )
+  if (input.requestLink) links.request = input.requestLink
+  const content = renderMail(
+    deps.templates,
+    input.template,
+    input.language,
+    mailContext(deps.config, input.language, { ...input.facts, links }),
+  )
+  const domain = deps.config.MAIL_FROM.match(/@([^>\s]+)/)?.[1] ?? 'candor.localhost'
+  const { created } = await insertMessageOnce(tx, {
+    id,
+    subjectRequestId: input.subjectRequestId,
+    dedupeKey: input.dedupeKey ?? null,
+    template: input.template,
+    language: input.language,
+    status: 'queued',
+    toAddress: input.to,
+    subject: content.subject,
+    bodyText: content.text,
+    bodyHtml: content.html,
+    messageIdHeader: `<${id}@${domain}>`,
+    queuedAt: now,
+    statusAt: now,
+  })
+  return created ? id : undefined
+}
+
 export type SendOutcome = 'sent' | 'cancelled' | 'skipped'
 
 /**
@@ -303,6 +394,12 @@ export async function sendMessage(
     const message = await lockMessage(tx, messageId)
     if (!message || TERMINAL.has(message.status)) return undefined
     const now = deps.clock.now()
+    if (message.subjectRequestId) {
+      // Mail answering a request goes out even after erasure or objection: the person asked (Art. 12(3)).
+      const changes = { status: 'sending' as const, attempts: message.attempts + 1, statusAt: now }
+      await updateMessage(tx, message.id, changes)
+      return { cancelled: false as const, message: { ...message, ...changes }, context: undefined }
+    }
     const context = message.candidacyId ? await lockCandidacyContext(tx, message.candidacyId) : undefined
     if (!context) throw new UnrecoverableError('message without candidacy')
     const personId = context.candidacy.personId
@@ -334,7 +431,7 @@ export async function sendMessage(
     const { providerMessageId } = await deps.mailer.send(
       outgoingMail(deps, prepared.message, prepared.context),
     )
-    await recordSent(deps, prepared.message, prepared.context.candidacy, providerMessageId)
+    await recordSent(deps, prepared.message, prepared.context?.candidacy, providerMessageId)
     return 'sent'
   } catch (error) {
     const permanent = isPermanentMailFailure(error)
@@ -356,11 +453,15 @@ export async function sendMessage(
 async function recordSent(
   deps: OutreachDeps,
   message: MessageRow,
-  candidacy: CandidacyRow,
+  candidacy: CandidacyRow | undefined,
   providerMessageId: string,
 ) {
   await deps.db.transaction(async (tx) => {
     const now = deps.clock.now()
+    // The answer to an erasure request is the last thing that names the address: once sent, it goes too.
+    const erasureAnswer = message.subjectRequestId
+      ? await isErasureRequest(tx, message.subjectRequestId)
+      : false
     await updateMessage(tx, message.id, {
       status: 'sent',
       statusReason: null,
@@ -368,9 +469,14 @@ async function recordSent(
       statusAt: now,
       providerMessageId,
       dedupeKey: releasedDedupeKey,
+      ...(erasureAnswer ? { toAddress: null, subject: null, bodyText: null, bodyHtml: null } : {}),
     })
     // Art. 14(3): the person has now been told; the ledger proves when and by which mail.
-    if (NOTICE_TEMPLATES.includes(message.template) && candidacy.noticeStatus !== 'not_required') {
+    if (
+      candidacy &&
+      NOTICE_TEMPLATES.includes(message.template) &&
+      candidacy.noticeStatus !== 'not_required'
+    ) {
       const locked = await lockCandidacyContext(tx, candidacy.id)
       if (locked && locked.candidacy.noticeStatus !== 'sent') {
         await appendLedgerEvents(tx, candidacy.id, [
@@ -404,7 +510,7 @@ export async function reconcileOutreach(
     if (state === 'completed' || state === 'failed') await job!.remove()
     if (!job || state === 'completed' || state === 'failed' || state === 'unknown') missing.push(message.id)
   }
-  if (missing.length > 0) await enqueueJobs(deps, missing)
+  if (missing.length > 0) await queueMessages(deps, missing)
   return { checked: pending.length, requeued: missing.length }
 }
 

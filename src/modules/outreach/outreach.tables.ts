@@ -13,6 +13,7 @@ export const mailTemplates = [
   'request_received',
   'request_extended',
   'request_completed',
+  'dpo_deadline_reminder',
 ] as const
 export type MailTemplate = (typeof mailTemplates)[number]
 export const mailTemplateEnum = pgEnum('mail_template', mailTemplates)

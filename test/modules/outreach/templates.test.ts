@@ -54,7 +54,7 @@ function render(
 }
 
 describe('mail templates', () => {
-  for (const template of mailTemplates) {
+  for (const template of mailTemplates.filter((name) => name !== 'dpo_deadline_reminder')) {
     for (const language of ['nl', 'en'] as const) {
       it(`${template} in ${language}: names the client, carries the withdraw and see-or-delete links, escapes HTML`, () => {
         for (const legalBasis of ['legitimate_interest', 'consent'] as const) {
@@ -93,6 +93,36 @@ describe('mail templates', () => {
       expect(dutch.text).toMatch(/bezwaar/i)
     }
   })
+})
+
+describe('mail about a request', () => {
+  it.each(['request_received', 'request_extended', 'request_completed'] as const)(
+    '%s reads well for an address we hold nothing on: no vacancy, no withdraw link, a generic greeting',
+    (template) => {
+      for (const language of ['nl', 'en'] as const) {
+        const mail = renderMail(
+          templates,
+          template,
+          language,
+          mailContext(config, language, {
+            person: null,
+            links: {},
+            request: {
+              type: 'access',
+              receivedAt: new Date('2026-01-31T10:00:00Z'),
+              dueAt: new Date('2026-03-02T22:59:59Z'),
+              extendedDueAt: new Date('2026-04-30T21:59:59Z'),
+              reason: 'Many requests.',
+              outcome: 'We hold no data about you.',
+            },
+          }),
+        )
+        expect(mail.text).not.toContain('undefined')
+        expect(mail.html).not.toContain('undefined')
+        expect(mail.text).toContain(language === 'nl' ? 'heer, mevrouw' : 'Madam, Sir')
+      }
+    },
+  )
 })
 
 describe('mail links and headers', () => {

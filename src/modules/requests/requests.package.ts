@@ -1,0 +1,237 @@
+import { asc, eq, inArray } from 'drizzle-orm'
+import type { Executor } from '../../db/client'
+import type { Services } from '../../services'
+import { accessLog } from '../audit/audit.tables'
+import { users } from '../auth/auth.tables'
+import { candidacies, facts } from '../candidacies/candidacies.tables'
+import { clients, processingAgreements } from '../clients/clients.tables'
+import { messagesFor } from '../consent/consent.service'
+import { ledgerEvents } from '../ledger/ledger.tables'
+import { messages } from '../outreach/outreach.tables'
+import { identifierBinding } from '../people/people.service'
+import { people, personEmails, personIdentifiers } from '../people/people.tables'
+import { trackingEvents } from '../tracking/tracking.tables'
+import { vacancies } from '../vacancies/vacancies.tables'
+import { subjectRequests } from './requests.tables'
+
+export interface AccessPackage {
+  json: string
+  html: string
+  /** Counts only, for the request's result and the DPO. */
+  summary: Record<string, number>
+}
+
+/**
+ * Everything held about a person (Art. 15(1), 20): their data, every candidacy with its vacancy,
+ * client, purpose, basis, facts and sources, retention and recipients, the ledger, the mail sent
+ * with its text, the provider's events, and who looked at their data.
+ */
+export async function buildAccessPackage(
+  deps: Pick<Services, 'config' | 'keyring' | 'templates'>,
+  db: Executor,
+  input: { personId: string | null; language: 'nl' | 'en'; generatedAt: Date },
+): Promise<AccessPackage> {
+  const person = input.personId
+    ? (await db.select().from(people).where(eq(people.id, input.personId)))[0]
+    : undefined
+  const base = {
+    generatedAt: input.generatedAt.toISOString(),
+    controller: {
+      name: deps.config.CONTROLLER_NAME,
+      contact: deps.config.CONTROLLER_CONTACT,
+      dpo: deps.config.DPO_CONTACT,
+    },
+    supervisoryAuthority: deps.config.SUPERVISORY_AUTHORITY,
+  }
+  if (!person) {
+    const body = { ...base, holdsData: false, person: null, candidacies: [], accessLog: [], requests: [] }
+    return render(deps, input.language, body, { candidacies: 0 })
+  }
+  const [emails, identifiers, rows, log, requests] = await Promise.all([
+    db.select().from(personEmails).where(eq(personEmails.personId, person.id)),
+    db.select().from(personIdentifiers).where(eq(personIdentifiers.personId, person.id)),
+    db
+      .select({ candidacy: candidacies, vacancy: vacancies, client: clients })
+      .from(candidacies)
+      .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
+      .innerJoin(clients, eq(clients.id, vacancies.clientId))
+      .where(eq(candidacies.personId, person.id))
+      .orderBy(asc(candidacies.createdAt)),
+    db
+      .select({
+        at: accessLog.at,
+        action: accessLog.action,
+        route: accessLog.route,
+        role: users.role,
+        by: users.displayName,
+      })
+      .from(accessLog)
+      .innerJoin(users, eq(users.id, accessLog.userId))
+      .where(eq(accessLog.personId, person.id))
+      .orderBy(asc(accessLog.at)),
+    db
+      .select({
+        type: subjectRequests.type,
+        status: subjectRequests.status,
+        receivedAt: subjectRequests.receivedAt,
+      })
+      .from(subjectRequests)
+      .where(eq(subjectRequests.personId, person.id)),
+  ])
+  const candidacyIds = rows.map((row) => row.candidacy.id)
+  const clientIds = [...new Set(rows.map((row) => row.client.id))]
+  const [factRows, events, mail, agreements] = await Promise.all([
+    candidacyIds.length
+      ? db.select().from(facts).where(inArray(facts.candidacyId, candidacyIds)).orderBy(asc(facts.createdAt))
+      : [],
+    candidacyIds.length
+      ? db
+          .select()
+          .from(ledgerEvents)
+          .where(inArray(ledgerEvents.candidacyId, candidacyIds))
+          .orderBy(asc(ledgerEvents.candidacyId), asc(ledgerEvents.seq))
+      : [],
+    candidacyIds.length
+      ? db
+          .select()
+          .from(messages)
+          .where(inArray(messages.candidacyId, candidacyIds))
+          .orderBy(asc(messages.queuedAt))
+      : [],
+    clientIds.length
+      ? db.select().from(processingAgreements).where(inArray(processingAgreements.clientId, clientIds))
+      : [],
+  ])
+  const messageIds = mail.map((message) => message.id)
+  const tracking = messageIds.length
+    ? await db
+        .select()
+        .from(trackingEvents)
+        .where(inArray(trackingEvents.messageId, messageIds))
+        .orderBy(asc(trackingEvents.occurredAt))
+    : []
+
+  const body = {
+    ...base,
+    holdsData: true,
+    person: {
+      fullName: person.fullName,
+      emails: emails.map((email) => ({
+        address: email.address,
+        undeliverable: email.undeliverableAt !== null,
+      })),
+      phone: person.phone,
+      location: person.location,
+      headline: person.headline,
+      language: person.language,
+      restricted: person.restrictedAt !== null,
+      identifiers: identifiers.map((row) => ({
+        kind: row.kind,
+        value: deps.keyring.decrypt(row, identifierBinding(person.id, row.kind)),
+      })),
+    },
+    candidacies: rows.map(({ candidacy, vacancy, client }) => {
+      const agreement = agreements
+        .filter((row) => row.clientId === client.id)
+        .sort((a, b) => +b.signedAt - +a.signedAt)[0]
+      const own = mail.filter((message) => message.candidacyId === candidacy.id)
+      return {
+        id: candidacy.id,
+        vacancy: {
+          title: vacancy.title,
+          purpose: vacancy.purpose,
+          legalBasis: vacancy.legalBasis,
+          status: vacancy.status,
+        },
+        client: { name: client.name, country: client.country },
+        stage: candidacy.stage,
+        consentState: candidacy.consentState,
+        source: {
+          type: candidacy.sourceType,
+          url: candidacy.sourceUrl,
+          obtainedAt: candidacy.obtainedAt.toISOString(),
+        },
+        notice: {
+          status: candidacy.noticeStatus,
+          dueAt: candidacy.noticeDueAt?.toISOString() ?? null,
+          sentAt: candidacy.noticeSentAt?.toISOString() ?? null,
+        },
+        retention: {
+          daysAfterVacancyCloses: vacancy.retentionDays,
+          until: candidacy.retainUntil?.toISOString() ?? null,
+        },
+        recipients: [
+          {
+            name: client.name,
+            role: `client (${agreement?.role ?? 'no agreement'})`,
+            received: candidacy.introducedAt !== null,
+          },
+          { name: 'e-mail provider', role: 'processor', received: own.length > 0 },
+        ],
+        facts: factRows
+          .filter((fact) => fact.candidacyId === candidacy.id)
+          .map((fact) => ({
+            kind: fact.kind,
+            value: fact.value,
+            specialCategory: fact.specialCategory,
+            source: {
+              type: fact.sourceType,
+              url: fact.sourceUrl,
+              collectedAt: fact.collectedAt.toISOString(),
+            },
+          })),
+        ledger: events
+          .filter((event) => event.candidacyId === candidacy.id)
+          .map((event) => ({
+            seq: event.seq,
+            type: event.type,
+            legalBasis: event.legalBasis,
+            actor: event.actorType,
+            evidence: event.evidence,
+            at: event.occurredAt.toISOString(),
+            hash: event.hash,
+          })),
+        messages: own.map((message) => ({
+          template: message.template,
+          status: message.status,
+          to: message.toAddress,
+          sentAt: message.sentAt?.toISOString() ?? null,
+          subject: message.subject,
+          text: message.bodyText,
+          providerEvents: tracking
+            .filter((event) => event.messageId === message.id)
+            .map((event) => ({
+              type: event.type,
+              at: event.occurredAt.toISOString(),
+              details: event.payload,
+            })),
+        })),
+      }
+    }),
+    accessLog: log.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
+    requests: requests.map((request) => ({ ...request, receivedAt: request.receivedAt.toISOString() })),
+  }
+  return render(deps, input.language, body, {
+    candidacies: rows.length,
+    facts: factRows.length,
+    ledgerEvents: events.length,
+    messages: mail.length,
+    trackingEvents: tracking.length,
+    accessLogEntries: log.length,
+  })
+}
+
+function render(
+  deps: Pick<Services, 'templates'>,
+  language: 'nl' | 'en',
+  body: Record<string, unknown>,
+  summary: Record<string, number>,
+): AccessPackage {
+  const json = JSON.stringify(body, null, 2)
+  const html = deps.templates.html.render('pages/access-package', {
+    data: body,
+    m: messagesFor(language),
+    language,
+  })
+  return { json, html, summary }
+}

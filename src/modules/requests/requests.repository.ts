@@ -1,0 +1,165 @@
+import { and, asc, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm'
+import type { Executor } from '../../db/client'
+import { users } from '../auth/auth.tables'
+import { erasureTasks, type RequestStatus, requestArtefacts, subjectRequests } from './requests.tables'
+
+export type SubjectRequestRow = typeof subjectRequests.$inferSelect
+export type NewSubjectRequest = typeof subjectRequests.$inferInsert
+export type ErasureTaskRow = typeof erasureTasks.$inferSelect
+
+export const OPEN_STATUSES: RequestStatus[] = ['received', 'verified', 'in_progress']
+
+export async function insertRequest(db: Executor, request: NewSubjectRequest): Promise<SubjectRequestRow> {
+  const [row] = await db.insert(subjectRequests).values(request).returning()
+  return row!
+}
+
+export async function findRequest(db: Executor, id: string): Promise<SubjectRequestRow | undefined> {
+  const [row] = await db.select().from(subjectRequests).where(eq(subjectRequests.id, id))
+  return row
+}
+
+export async function lockRequest(db: Executor, id: string): Promise<SubjectRequestRow | undefined> {
+  const [row] = await db.select().from(subjectRequests).where(eq(subjectRequests.id, id)).for('update')
+  return row
+}
+
+export async function updateRequest(
+  db: Executor,
+  id: string,
+  changes: Partial<NewSubjectRequest>,
+): Promise<void> {
+  await db.update(subjectRequests).set(changes).where(eq(subjectRequests.id, id))
+}
+
+export function listRequests(
+  db: Executor,
+  filter: { status?: RequestStatus | undefined; dueBefore?: Date | undefined; limit: number; offset: number },
+): Promise<SubjectRequestRow[]> {
+  return db
+    .select()
+    .from(subjectRequests)
+    .where(
+      and(
+        filter.status ? eq(subjectRequests.status, filter.status) : undefined,
+        filter.dueBefore
+          ? lte(sql`coalesce(${subjectRequests.extendedDueAt}, ${subjectRequests.dueAt})`, filter.dueBefore)
+          : undefined,
+      ),
+    )
+    .orderBy(asc(sql`coalesce(${subjectRequests.extendedDueAt}, ${subjectRequests.dueAt})`))
+    .limit(filter.limit)
+    .offset(filter.offset)
+}
+
+/** Open requests, earliest effective deadline first. */
+export function openRequests(db: Executor): Promise<SubjectRequestRow[]> {
+  return db
+    .select()
+    .from(subjectRequests)
+    .where(inArray(subjectRequests.status, OPEN_STATUSES))
+    .orderBy(asc(sql`coalesce(${subjectRequests.extendedDueAt}, ${subjectRequests.dueAt})`))
+}
+
+/** Whether a person has a request still open: retention must not erase them under it. */
+export async function hasOpenRequest(db: Executor, personId: string): Promise<boolean> {
+  const rows = await db
+    .select({ id: subjectRequests.id })
+    .from(subjectRequests)
+    .where(and(eq(subjectRequests.personId, personId), inArray(subjectRequests.status, OPEN_STATUSES)))
+    .limit(1)
+  return rows.length > 0
+}
+
+export function requestsOfPerson(db: Executor, personId: string): Promise<SubjectRequestRow[]> {
+  return db
+    .select()
+    .from(subjectRequests)
+    .where(eq(subjectRequests.personId, personId))
+    .orderBy(desc(subjectRequests.receivedAt))
+}
+
+export async function insertTasks(
+  db: Executor,
+  rows: Array<typeof erasureTasks.$inferInsert>,
+): Promise<void> {
+  if (rows.length > 0) await db.insert(erasureTasks).values(rows)
+}
+
+export function listTasks(db: Executor, requestId: string): Promise<ErasureTaskRow[]> {
+  return db
+    .select()
+    .from(erasureTasks)
+    .where(eq(erasureTasks.requestId, requestId))
+    .orderBy(asc(erasureTasks.createdAt), asc(erasureTasks.id))
+}
+
+export async function confirmTask(
+  db: Executor,
+  requestId: string,
+  taskId: string,
+  by: string,
+  at: Date,
+): Promise<boolean> {
+  const rows = await db
+    .update(erasureTasks)
+    .set({ confirmedBy: by, confirmedAt: at })
+    .where(
+      and(
+        eq(erasureTasks.id, taskId),
+        eq(erasureTasks.requestId, requestId),
+        isNull(erasureTasks.confirmedAt),
+      ),
+    )
+    .returning({ id: erasureTasks.id })
+  return rows.length > 0
+}
+
+export async function storeArtefact(
+  db: Executor,
+  artefact: typeof requestArtefacts.$inferInsert,
+): Promise<void> {
+  await db
+    .insert(requestArtefacts)
+    .values(artefact)
+    .onConflictDoUpdate({ target: requestArtefacts.requestId, set: artefact })
+}
+
+export async function findArtefact(db: Executor, requestId: string) {
+  const [row] = await db.select().from(requestArtefacts).where(eq(requestArtefacts.requestId, requestId))
+  return row
+}
+
+export async function deleteExpiredArtefacts(db: Executor, now: Date): Promise<number> {
+  const rows = await db
+    .delete(requestArtefacts)
+    .where(lte(requestArtefacts.expiresAt, now))
+    .returning({ id: requestArtefacts.requestId })
+  return rows.length
+}
+
+export async function isPrivilegedUser(db: Executor, userId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ role: users.role, disabledAt: users.disabledAt })
+    .from(users)
+    .where(eq(users.id, userId))
+  return row !== undefined && row.disabledAt === null && (row.role === 'dpo' || row.role === 'admin')
+}
+
+/** The owner of a request nobody privileged registered: the longest-serving DPO, else an admin. */
+export async function defaultOwner(db: Executor): Promise<string | null> {
+  const [row] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(inArray(users.role, ['dpo', 'admin']), isNull(users.disabledAt)))
+    .orderBy(sql`${users.role} = 'dpo' desc`, asc(users.createdAt))
+    .limit(1)
+  return row?.id ?? null
+}
+
+export function dpoAddresses(db: Executor) {
+  return db
+    .select({ email: users.email })
+    .from(users)
+    .where(and(eq(users.role, 'dpo'), isNull(users.disabledAt)))
+}
