@@ -17,9 +17,12 @@ import { healthRoutes } from './modules/health/health.routes'
 import { ledgerRoutes } from './modules/ledger/ledger.routes'
 import { outreachJobs } from './modules/outreach/outreach.jobs'
 import { outreachRoutes } from './modules/outreach/outreach.routes'
+import { recordsRoutes } from './modules/records/records.routes'
 import { requestJobs } from './modules/requests/requests.jobs'
 import { requestPages } from './modules/requests/requests.pages'
 import { requestRoutes } from './modules/requests/requests.routes'
+import { retentionJobs } from './modules/retention/retention.jobs'
+import { talentPoolRoutes } from './modules/talent-pool/talent-pool.routes'
 import { trackingJobs } from './modules/tracking/tracking.jobs'
 import { trackingRoutes } from './modules/tracking/tracking.routes'
 import { vacancyRoutes } from './modules/vacancies/vacancies.routes'
@@ -138,6 +141,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(outreachRoutes)
   await app.register(trackingRoutes)
   await app.register(requestRoutes)
+  await app.register(recordsRoutes)
+  await app.register(talentPoolRoutes)
   await app.register(consentPages)
   await app.register(requestPages)
 
@@ -146,7 +151,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(workersPlugin, {
       target: options.redis,
       prefix: config.QUEUE_PREFIX,
-      jobs: (instance) => [...outreachJobs(instance), ...trackingJobs(instance), ...requestJobs(instance)],
+      jobs: (instance) => [
+        ...outreachJobs(instance),
+        ...trackingJobs(instance),
+        ...requestJobs(instance),
+        ...retentionJobs(instance),
+      ],
       settings: {
         outreach: {
           concurrency: config.MAIL_CONCURRENCY,

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { loadDotEnv, withDevelopmentSecrets } from './bootstrap'
@@ -8,10 +9,14 @@ import { systemClock } from './lib/clock'
 import { exitWith, StartupError } from './lib/exit'
 import { parseKeyring } from './lib/field-crypto'
 import { AppError } from './lib/problems'
+import { createTemplates } from './lib/templates'
 import { createUser } from './modules/auth/auth.service'
 import { roles } from './modules/auth/auth.tables'
 import { verifyLedger } from './modules/ledger/ledger.service'
 import { rotateIdentifierKeys } from './modules/people/people.service'
+import { buildRecords, recordsCsv, recordsHtml } from './modules/records/records.service'
+import { runRetention } from './modules/retention/retention.service'
+import type { Services } from './services'
 
 /** Admin and DPO commands: `npm run cli -- <command> [--flags]`. */
 interface CommandContext {
@@ -19,6 +24,8 @@ interface CommandContext {
   database: DatabaseHandle
   flags: Record<string, string | boolean | undefined>
   print: (line: string) => void
+  /** Commands run without Redis: jobs to remove are ignored (the worker's check before sending cancels them). */
+  redisFree: Services['queues']
 }
 
 interface Command {
@@ -91,7 +98,61 @@ const commands: Record<string, Command> = {
       if (!result.valid) process.exitCode = 2
     },
   },
+  'retention:run': {
+    summary:
+      'erase what may no longer be kept (the daily job, run now); --dry-run lists what would go and why',
+    usage: 'retention:run [--dry-run]',
+    flags: { 'dry-run': { type: 'boolean' } },
+    run: async ({ database, flags, print, redisFree }) => {
+      const dryRun = Boolean(flags['dry-run'])
+      const result = await runRetention(
+        { db: database.db, clock: systemClock, queues: redisFree },
+        { dryRun },
+      )
+      for (const item of result.plan) {
+        const what = item.wholePerson
+          ? 'person and all candidacies'
+          : `${item.candidacies.length} candidacy(ies)`
+        const kept = item.keptBecause ? ` — kept: ${item.keptBecause.replace('_', ' ')}` : ''
+        print(
+          `${dryRun ? 'would erase' : 'erased'} ${what} of person ${item.personId}: ${item.candidacies.map((c) => `${c.candidacyId} (${c.reason})`).join(', ')}${kept}`,
+        )
+      }
+      print(
+        dryRun
+          ? `${result.plan.length} people affected; nothing changed (dry run)`
+          : `erased ${result.erasedPeople} people and ${result.erasedCandidacies} candidacies`,
+      )
+    },
+  },
+  'records:export': {
+    summary: 'the records of processing (Art. 30) from live data, as CSV, HTML or JSON',
+    usage: 'records:export --format csv|html|json [--out FILE]',
+    flags: { format: { type: 'string' }, out: { type: 'string' } },
+    run: async ({ config, database, flags, print }) => {
+      const format = z.enum(['csv', 'html', 'json']).parse(flags.format ?? 'csv')
+      const services = { config, templates: createTemplates() }
+      const record = await buildRecords(services, database.db, systemClock.now())
+      const output =
+        format === 'csv'
+          ? recordsCsv(record)
+          : format === 'html'
+            ? recordsHtml(services, record)
+            : JSON.stringify(record, null, 2)
+      if (typeof flags.out === 'string') {
+        writeFileSync(flags.out, output)
+        print(`wrote ${record.purposes.length} purposes to ${flags.out}`)
+      } else {
+        process.stdout.write(output)
+      }
+    },
+  },
 }
+
+/** Queue stand-in for commands: removing a job is best-effort anyway (see removeCancelledJobs). */
+const noQueues = new Proxy({} as Services['queues'], {
+  get: () => ({ remove: async () => 0 }),
+})
 
 function help(): string {
   const lines = Object.entries(commands).map(
@@ -116,7 +177,13 @@ export async function runCli(
   const database = await createDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 })
   try {
     await migrateDatabase(database)
-    await command.run({ config, database, flags: values, print: (line) => process.stdout.write(`${line}\n`) })
+    await command.run({
+      config,
+      database,
+      flags: values,
+      print: (line) => process.stdout.write(`${line}\n`),
+      redisFree: noQueues,
+    })
   } finally {
     await database.close()
   }

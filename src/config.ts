@@ -138,6 +138,22 @@ export const configSchema = z.object({
     .min(1)
     .default('Autoriteit Persoonsgegevens, https://autoriteitpersoonsgegevens.nl')
     .describe('where a candidate may complain'),
+  PROCESSORS: z
+    .string()
+    .default(
+      'SparkPost|e-mail delivery and delivery events|US|EU Standard Contractual Clauses (2021/914) and the EU-US Data Privacy Framework',
+    )
+    .describe(
+      'processors for the records of processing: name|activity|country|transfer safeguards, separated by ;',
+    ),
+  SECURITY_MEASURES: z
+    .string()
+    .default(
+      'TLS for all traffic; high-risk identifiers encrypted per field (AES-256-GCM, rotated keys); passwords hashed with scrypt; ' +
+        'least-privilege roles with 15-minute access tokens; every read of personal data written to an access log; ' +
+        'append-only, hash-chained consent ledger; no personal data in logs or job queues; retention enforced daily',
+    )
+    .describe('technical and organisational measures (Art. 32) for the records of processing'),
   ERASURE_MANUAL_TASKS: z
     .string()
     .default("Search the recruiter's mailbox and delete mail with the person")

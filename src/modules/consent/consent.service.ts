@@ -99,7 +99,13 @@ export interface IssuedLink {
   url: string
 }
 
-const LINK_PATHS = { consent: 'c', withdraw: 'w', self_service: 'r', download: 'd' } as const
+const LINK_PATHS = {
+  consent: 'c',
+  withdraw: 'w',
+  self_service: 'r',
+  download: 'd',
+  talent_pool: 't',
+} as const
 
 export const linkUrl = (
   config: Pick<Services['config'], 'publicBaseUrl'>,

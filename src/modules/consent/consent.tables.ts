@@ -1,6 +1,7 @@
 import { index, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { at, id } from '../../db/columns'
 import { candidacies } from '../candidacies/candidacies.tables'
+import { people } from '../people/people.tables'
 import { languageEnum } from '../vacancies/vacancies.tables'
 
 /**
@@ -15,7 +16,7 @@ export const consentTexts = pgTable('consent_texts', {
   createdAt: at('created_at').notNull(),
 })
 
-export const linkActions = ['consent', 'withdraw', 'self_service', 'download'] as const
+export const linkActions = ['consent', 'withdraw', 'self_service', 'download', 'talent_pool'] as const
 export type LinkAction = (typeof linkActions)[number]
 export const linkActionEnum = pgEnum('link_action', linkActions)
 
@@ -32,8 +33,10 @@ export const linkTokens = pgTable(
     action: linkActionEnum('action').notNull(),
     /** What a consent link asks agreement to. */
     consentTextHash: text('consent_text_hash').references(() => consentTexts.hash),
-    /** For self-service and download links, which are not tied to one candidacy. */
+    /** For download links, which belong to a request, not a candidacy. */
     subjectRequestId: uuid('subject_request_id'),
+    /** For talent-pool links, which belong to the person, not a candidacy. */
+    personId: uuid('person_id').references(() => people.id, { onDelete: 'cascade' }),
     expiresAt: at('expires_at'),
     createdAt: at('created_at').notNull(),
   },

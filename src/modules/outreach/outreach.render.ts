@@ -11,7 +11,7 @@ export interface MailContent {
   html: string
 }
 
-export type LinkAction = 'consent' | 'withdraw' | 'self_service' | 'download'
+export type LinkAction = 'consent' | 'withdraw' | 'self_service' | 'download' | 'talent_pool'
 
 /**
  * Stored bodies hold a placeholder where each link's token goes: tokens are secrets, kept only
@@ -36,6 +36,7 @@ export interface MailFacts {
   factKinds?: string[]
   links: Partial<Record<LinkAction | 'request', string>>
   consentExpiresAt?: Date | null | undefined
+  talentPoolExpiresAt?: Date | null | undefined
   request?: {
     type: string
     status?: string
@@ -70,9 +71,11 @@ export function mailContext(config: Config, language: Language, facts: MailFacts
       withdraw: facts.links.withdraw,
       selfService: facts.links.self_service,
       download: facts.links.download,
+      talentPool: facts.links.talent_pool,
       request: facts.links.request,
     },
     consent: facts.consentExpiresAt ? { expiresOn: date.format(facts.consentExpiresAt) } : undefined,
+    talentPool: facts.talentPoolExpiresAt ? { expiresOn: date.format(facts.talentPoolExpiresAt) } : undefined,
     request: facts.request && {
       type: m[`request.${facts.request.type}`] ?? facts.request.type,
       status: facts.request.status,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { UnrecoverableError } from 'bullmq'
 import type { Executor } from '../../db/client'
 import { addWorkingDays, endOfLocalDay, localDate } from '../../lib/deadlines'
+import { normaliseEmail } from '../../lib/email-address'
 import { AppError } from '../../lib/problems'
 import { derivedLinkToken, hashLinkToken } from '../../lib/tokens'
 import type { OutgoingMail, PreparedHeader } from '../../plugins/mailer'
@@ -259,7 +260,7 @@ async function prepareMail(
 /** The link actions whose placeholders a stored mail carries. */
 function linkActionsIn(message: MessageRow): LinkAction[] {
   const body = `${message.subject}${message.bodyText}${message.bodyHtml}`
-  return (['consent', 'withdraw', 'self_service', 'download'] as const).filter((action) =>
+  return (['consent', 'withdraw', 'self_service', 'download', 'talent_pool'] as const).filter((action) =>
     body.includes(linkPlaceholder(action)),
   )
 }
@@ -318,7 +319,8 @@ export async function recordRequestMail(
   deps: Pick<Services, 'clock' | 'config' | 'templates'>,
   tx: Executor,
   input: {
-    subjectRequestId: string
+    /** The request the mail is about; absent for other direct mail (a talent-pool renewal). */
+    subjectRequestId?: string
     template: MailTemplate
     to: string
     language: 'nl' | 'en'
@@ -326,6 +328,8 @@ export async function recordRequestMail(
     /** A live candidacy of the person: the mail then carries its withdraw and see-or-delete links. */
     candidacyId?: string | null
     download?: { expiresAt: Date }
+    /** A talent-pool renewal: the link to the new consent text, running out at the same time. */
+    talentPool?: { personId: string; consentTextHash: string; linkExpiresAt: Date }
     /** Staff mail: a link to the request in the API instead of candidate links. */
     requestLink?: string
     /** `once:` keys make a mail that must not repeat (a reminder) a no-op the second time. */
@@ -338,14 +342,22 @@ export async function recordRequestMail(
   const actions: LinkAction[] = [
     ...(input.candidacyId ? (['withdraw', 'self_service'] as const) : []),
     ...(input.download ? (['download'] as const) : []),
+    ...(input.talentPool ? (['talent_pool'] as const) : []),
   ]
   const tokens = mailTokens(secret, id, actions)
   const rows = actions.map((action) => ({
     tokenHash: hashLinkToken(tokens[action]!),
-    candidacyId: action === 'download' ? null : input.candidacyId!,
-    subjectRequestId: action === 'download' ? input.subjectRequestId : null,
+    candidacyId: action === 'withdraw' || action === 'self_service' ? input.candidacyId! : null,
+    subjectRequestId: action === 'download' ? input.subjectRequestId! : null,
+    personId: action === 'talent_pool' ? input.talentPool!.personId : null,
+    consentTextHash: action === 'talent_pool' ? input.talentPool!.consentTextHash : null,
     action,
-    expiresAt: action === 'download' ? input.download!.expiresAt : null,
+    expiresAt:
+      action === 'download'
+        ? input.download!.expiresAt
+        : action === 'talent_pool'
+          ? input.talentPool!.linkExpiresAt
+          : null,
     createdAt: now,
   }))
   if (rows.length > 0) await insertLinkTokens(tx, rows)
@@ -362,7 +374,7 @@ export async function recordRequestMail(
   const domain = deps.config.MAIL_FROM.match(/@([^>\s]+)/)?.[1] ?? 'candor.localhost'
   const { created } = await insertMessageOnce(tx, {
     id,
-    subjectRequestId: input.subjectRequestId,
+    subjectRequestId: input.subjectRequestId ?? null,
     dedupeKey: input.dedupeKey ?? null,
     template: input.template,
     language: input.language,
@@ -394,8 +406,21 @@ export async function sendMessage(
     const message = await lockMessage(tx, messageId)
     if (!message || TERMINAL.has(message.status)) return undefined
     const now = deps.clock.now()
-    if (message.subjectRequestId) {
-      // Mail answering a request goes out even after erasure or objection: the person asked (Art. 12(3)).
+    if (!message.candidacyId) {
+      // Mail about a request goes out even after erasure or objection: the person asked (Art. 12(3)).
+      // Other direct mail (a talent-pool renewal) still respects the suppression list.
+      if (
+        !message.subjectRequestId &&
+        (await isSuppressed(tx, deps.config.SERVER_SECRET!, [normaliseEmail(message.toAddress ?? '')]))
+      ) {
+        await updateMessage(tx, message.id, {
+          status: 'cancelled',
+          statusReason: 'suppressed',
+          statusAt: now,
+          dedupeKey: releasedDedupeKey,
+        })
+        return { cancelled: true as const }
+      }
       const changes = { status: 'sending' as const, attempts: message.attempts + 1, statusAt: now }
       await updateMessage(tx, message.id, changes)
       return { cancelled: false as const, message: { ...message, ...changes }, context: undefined }

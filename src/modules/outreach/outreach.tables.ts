@@ -14,6 +14,7 @@ export const mailTemplates = [
   'request_extended',
   'request_completed',
   'dpo_deadline_reminder',
+  'talent_pool_renewal',
 ] as const
 export type MailTemplate = (typeof mailTemplates)[number]
 export const mailTemplateEnum = pgEnum('mail_template', mailTemplates)

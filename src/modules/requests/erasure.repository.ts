@@ -169,3 +169,37 @@ export async function scanForTraces(
   }
   return { columns: columns.length, found }
 }
+
+/**
+ * Removes what one candidacy holds while its person stays for others: its facts, decisions,
+ * links, mail and provider events; the candidacy stays as a tombstone for its ledger.
+ */
+export async function deleteCandidacyData(tx: Executor, candidacyIds: string[], at: Date): Promise<void> {
+  if (candidacyIds.length === 0) return
+  const messageIds = (
+    await tx.select({ id: messages.id }).from(messages).where(inArray(messages.candidacyId, candidacyIds))
+  ).map((row) => row.id)
+  await tx
+    .delete(trackingEvents)
+    .where(
+      or(
+        inArray(trackingEvents.candidacyId, candidacyIds),
+        messageIds.length > 0 ? inArray(trackingEvents.messageId, messageIds) : undefined,
+      )!,
+    )
+  if (messageIds.length > 0) await tx.delete(messages).where(inArray(messages.id, messageIds))
+  await tx.delete(facts).where(inArray(facts.candidacyId, candidacyIds))
+  await tx.delete(stageChanges).where(inArray(stageChanges.candidacyId, candidacyIds))
+  await tx.delete(linkTokens).where(inArray(linkTokens.candidacyId, candidacyIds))
+  await tx
+    .update(candidacies)
+    .set({
+      personId: null,
+      stage: 'erased',
+      sourceUrl: null,
+      stageChangedAt: at,
+      stageChangedBy: null,
+      updatedAt: at,
+    })
+    .where(inArray(candidacies.id, candidacyIds))
+}

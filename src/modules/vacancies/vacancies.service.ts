@@ -3,6 +3,7 @@ import type { Clock } from '../../lib/clock'
 import { AppError } from '../../lib/problems'
 import type { Principal } from '../../plugins/access'
 import { currentAgreement, findClient } from '../clients/clients.repository'
+import { startRetentionClocks } from '../retention/retention.repository'
 import {
   approveAssessment,
   findVacancyDetail,
@@ -174,6 +175,10 @@ export async function changeVacancy(
       update.status = changes.status
     }
     await updateVacancy(tx, id, update)
+    // Closing starts every candidacy's retention clock, and consent for the vacancy ends with it.
+    if (update.status === 'closed') {
+      await startRetentionClocks(tx, id, now, update.retentionDays ?? locked.retentionDays)
+    }
     return getVacancy(tx, principal, id)
   })
 }

@@ -54,7 +54,9 @@ function render(
 }
 
 describe('mail templates', () => {
-  for (const template of mailTemplates.filter((name) => name !== 'dpo_deadline_reminder')) {
+  for (const template of mailTemplates.filter(
+    (name) => name !== 'dpo_deadline_reminder' && name !== 'talent_pool_renewal',
+  )) {
     for (const language of ['nl', 'en'] as const) {
       it(`${template} in ${language}: names the client, carries the withdraw and see-or-delete links, escapes HTML`, () => {
         for (const legalBasis of ['legitimate_interest', 'consent'] as const) {

@@ -1,0 +1,127 @@
+import { sql } from 'drizzle-orm'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { queryRows } from '../../db/client'
+import { pageQuery, responses } from '../../lib/schemas'
+import { allow } from '../../plugins/access'
+import { listAccessLog } from '../audit/audit.repository'
+import { verifyLedger } from '../ledger/ledger.service'
+import { planRetention } from '../retention/retention.service'
+import { buildRecords, recordsCsv, recordsHtml } from './records.service'
+
+const csvField = (value: unknown) => `"${String(value ?? '').replaceAll('"', '""')}"`
+
+export const recordsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const dpo = allow('dpo', 'admin')
+  const tags = ['dpo']
+
+  app.get(
+    '/dpo/records',
+    {
+      config: dpo,
+      schema: {
+        tags,
+        summary: 'Records of processing (Art. 30), built from live data: JSON, CSV or an HTML document',
+        querystring: z.strictObject({ format: z.enum(['json', 'csv', 'html']).default('json') }),
+        response: { 200: z.string().describe('the records in the format asked for'), ...responses({}) },
+      },
+    },
+    async (request, reply) => {
+      const record = await buildRecords(app.services, app.db, app.clock.now())
+      if (request.query.format === 'csv')
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="records-of-processing.csv"')
+          .send(recordsCsv(record))
+      if (request.query.format === 'html')
+        return reply.type('text/html; charset=utf-8').send(recordsHtml(app.services, record))
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(record))
+    },
+  )
+
+  app.get(
+    '/dpo/access-log',
+    {
+      config: dpo,
+      schema: {
+        tags,
+        summary: 'Who read or exported whose data (accountability, Art. 5(2)): CSV or JSON',
+        querystring: z.strictObject({
+          from: z.iso.datetime({ offset: true }).optional(),
+          to: z.iso.datetime({ offset: true }).optional(),
+          personId: z.uuid().optional(),
+          userId: z.uuid().optional(),
+          format: z.enum(['json', 'csv']).default('json'),
+          limit: pageQuery.limit.unwrap().max(100_000).default(10_000),
+          offset: pageQuery.offset,
+        }),
+        response: { 200: z.string().describe('access log entries'), ...responses({}) },
+      },
+    },
+    async (request, reply) => {
+      const { from, to, format, ...filter } = request.query
+      const entries = await listAccessLog(app.db, {
+        ...filter,
+        from: from ? new Date(from) : undefined,
+        to: to ? new Date(to) : undefined,
+      })
+      if (format === 'csv') {
+        const lines = [
+          ['at', 'userId', 'action', 'route', 'personId', 'candidacyId'],
+          ...entries.map((e) => [e.at.toISOString(), e.userId, e.action, e.route, e.personId, e.candidacyId]),
+        ]
+        return reply
+          .type('text/csv; charset=utf-8')
+          .send(`${lines.map((line) => line.map(csvField).join(',')).join('\r\n')}\r\n`)
+      }
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(entries))
+    },
+  )
+
+  app.get(
+    '/dpo/overview',
+    {
+      config: dpo,
+      schema: {
+        tags,
+        summary: 'Counts a DPO watches: candidacies by basis, consents, requests, notices, retention, ledger',
+        response: responses({ 200: z.record(z.string(), z.unknown()) }),
+      },
+    },
+    async () => {
+      const now = app.clock.now()
+      const week = new Date(now.getTime() + 7 * 86_400_000)
+      const [counts] = await queryRows<Record<string, number>>(
+        app.db,
+        sql`select
+          (select count(*)::int from candidacies c join vacancies v on v.id = c.vacancy_id where c.person_id is not null and c.stage not in ('withdrawn','objected','erased') and v.legal_basis = 'legitimate_interest') as "openLegitimateInterest",
+          (select count(*)::int from candidacies c join vacancies v on v.id = c.vacancy_id where c.person_id is not null and c.stage not in ('withdrawn','objected','erased') and v.legal_basis = 'consent') as "openConsent",
+          (select count(*)::int from candidacies where consent_state = 'given' and (consent_expires_at is null or consent_expires_at > ${now.toISOString()}::timestamptz)) as "consentsLive",
+          (select count(*)::int from candidacies where consent_state = 'withdrawn') as "consentsWithdrawn",
+          (select count(*)::int from subject_requests where status in ('received','verified','in_progress')) as "requestsOpen",
+          (select count(*)::int from subject_requests where status in ('received','verified','in_progress') and coalesce(extended_due_at, due_at) < ${now.toISOString()}::timestamptz) as "requestsOverdue",
+          (select count(*)::int from candidacies where notice_status in ('pending','undelivered') and notice_due_at <= ${week.toISOString()}::timestamptz and stage not in ('withdrawn','objected','erased')) as "noticesDueThisWeek",
+          (select count(*)::int from candidacies c join vacancies v on v.id = c.vacancy_id where c.person_id is not null and v.closed_at is not null
+             and v.closed_at + make_interval(days => v.retention_days) <= ${week.toISOString()}::timestamptz) as "retentionDueThisWeek"`,
+      )
+      const ledger = await verifyLedger(app.db)
+      const retention = await planRetention(app.services)
+      return {
+        candidacies: { legitimateInterest: counts!.openLegitimateInterest, consent: counts!.openConsent },
+        consents: { live: counts!.consentsLive, withdrawn: counts!.consentsWithdrawn },
+        requests: { open: counts!.requestsOpen, overdue: counts!.requestsOverdue },
+        noticesDueThisWeek: counts!.noticesDueThisWeek,
+        retention: {
+          dueThisWeek: counts!.retentionDueThisWeek,
+          dueNow: retention.filter((item) => !item.keptBecause).length,
+        },
+        ledger: {
+          valid: ledger.valid,
+          chains: ledger.chains,
+          events: ledger.events,
+          brokenChains: ledger.breaks.length,
+        },
+      }
+    },
+  )
+}

@@ -1,0 +1,269 @@
+import { sql } from 'drizzle-orm'
+import { type Executor, queryRows } from '../../db/client'
+import type { Services } from '../../services'
+
+/** The EEA: transfers to anywhere else need safeguards (Chapter V GDPR). */
+const EEA = new Set(
+  'AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO'.split(' '),
+)
+
+export interface Processor {
+  name: string
+  activity: string
+  country: string
+  safeguards: string
+}
+
+export function parseProcessors(spec: string): Processor[] {
+  return spec
+    .split(';')
+    .map((entry) => entry.split('|').map((part) => part.trim()))
+    .filter((parts) => parts[0])
+    .map(([name = '', activity = '', country = '', safeguards = '']) => ({
+      name,
+      activity,
+      country,
+      safeguards,
+    }))
+}
+
+interface VacancyRow {
+  id: string
+  title: string
+  purpose: string
+  status: string
+  legal_basis: string
+  retention_days: number
+  dpia_reasons: string[] | string
+  client_name: string
+  client_country: string
+  agreement_role: string | null
+  agreement_version: string | null
+  agreement_signed_at: string | null
+  lia_approved_by: string | null
+  lia_approved_at: string | null
+  dpia_reference: string | null
+  dpia_recorded_at: string | null
+  fact_kinds: string[] | string | null
+  special_categories: string[] | string | null
+  identifier_kinds: string[] | string | null
+  candidacies: number
+}
+
+/** PostgreSQL arrays come back as arrays from postgres.js and as text from some drivers. */
+const list = (value: string[] | string | null): string[] =>
+  Array.isArray(value)
+    ? value
+    : value
+      ? value
+          .replace(/^\{|\}$/g, '')
+          .split(',')
+          .filter(Boolean)
+      : []
+
+export interface ProcessingRecord {
+  generatedAt: string
+  controller: { name: string; contact: string; dpo: string }
+  purposes: Array<{
+    vacancyId: string
+    name: string
+    status: string
+    client: string
+    purpose: string
+    legalBasis: string
+    basisEvidence: string
+    dataSubjects: string
+    dataCategories: string[]
+    specialCategories: string[]
+    dpia: { required: boolean; reasons: string[]; reference: string | null; recordedAt: string | null }
+    recipients: Array<{ name: string; role: string }>
+    transfers: Array<{ to: string; country: string; safeguards: string }>
+    retention: string
+    securityMeasures: string
+  }>
+  processorRegister: Array<{
+    client: string
+    agreement: string
+    processing: string[]
+    transfers: Array<{ to: string; country: string; safeguards: string }>
+    securityMeasures: string
+  }>
+}
+
+/**
+ * The records of processing (Art. 30), built from live data rather than a hand-kept document:
+ * one purpose per vacancy with its basis and assessment, the categories of data actually held
+ * (special categories flagged, with the DPIA), recipients, transfers, retention and measures;
+ * and, per client we act for as processor, the register of Art. 30(2).
+ */
+export async function buildRecords(
+  deps: Pick<Services, 'config'>,
+  db: Executor,
+  now: Date,
+): Promise<ProcessingRecord> {
+  const config = deps.config
+  const rows = await queryRows<VacancyRow>(
+    db,
+    sql`select v.id, v.title, v.purpose, v.status, v.legal_basis, v.retention_days, v.dpia_reasons,
+          cl.name as client_name, cl.country as client_country,
+          pa.role as agreement_role, pa.version as agreement_version, pa.signed_at::text as agreement_signed_at,
+          lia.approved_by::text as lia_approved_by, lia.approved_at::text as lia_approved_at,
+          d.reference as dpia_reference, d.recorded_at::text as dpia_recorded_at,
+          (select array_agg(distinct f.kind::text) from facts f join candidacies c on c.id = f.candidacy_id where c.vacancy_id = v.id) as fact_kinds,
+          (select array_agg(distinct f.special_category::text) from facts f join candidacies c on c.id = f.candidacy_id
+             where c.vacancy_id = v.id and f.special_category is not null) as special_categories,
+          (select array_agg(distinct i.kind::text) from person_identifiers i join candidacies c on c.person_id = i.person_id where c.vacancy_id = v.id) as identifier_kinds,
+          (select count(*)::int from candidacies c where c.vacancy_id = v.id and c.person_id is not null) as candidacies
+        from vacancies v
+        join clients cl on cl.id = v.client_id
+        left join lateral (select * from processing_agreements a where a.client_id = cl.id order by a.signed_at desc limit 1) pa on true
+        left join legitimate_interest_assessments lia on lia.vacancy_id = v.id
+        left join dpias d on d.vacancy_id = v.id
+        where v.status <> 'draft'
+        order by cl.name, v.title, v.id`,
+  )
+  const processors = parseProcessors(config.PROCESSORS)
+  const processorTransfers = processors
+    .filter((processor) => !EEA.has(processor.country.toUpperCase()))
+    .map((processor) => ({
+      to: processor.name,
+      country: processor.country,
+      safeguards: processor.safeguards,
+    }))
+
+  const purposes = rows.map((row) => {
+    const reasons = list(row.dpia_reasons)
+    const clientTransfer = EEA.has(row.client_country.toUpperCase())
+      ? []
+      : [
+          {
+            to: row.client_name,
+            country: row.client_country,
+            safeguards: `as agreed in processing agreement ${row.agreement_version ?? '(none)'}`,
+          },
+        ]
+    return {
+      vacancyId: row.id,
+      name: row.title,
+      status: row.status,
+      client: row.client_name,
+      purpose: row.purpose,
+      legalBasis:
+        row.legal_basis === 'legitimate_interest'
+          ? 'Art. 6(1)(f) legitimate interest'
+          : 'Art. 6(1)(a) consent',
+      basisEvidence:
+        row.legal_basis === 'legitimate_interest'
+          ? `legitimate-interest assessment approved by ${row.lia_approved_by ?? '(not approved)'} on ${row.lia_approved_at ?? '-'}`
+          : 'consent per candidate, proved in the ledger by the hash of the text agreed to',
+      dataSubjects:
+        'candidates for this vacancy, sourced from public professional profiles or applying themselves',
+      dataCategories: [
+        'contact details (name, e-mail address, phone)',
+        ...list(row.fact_kinds).map((kind) => `professional profile: ${kind}`),
+        ...list(row.identifier_kinds).map((kind) => `identifier: ${kind} (encrypted)`),
+        'consent and processing history (ledger), mail sent and delivery events',
+      ],
+      specialCategories: list(row.special_categories),
+      dpia: {
+        required: reasons.length > 0,
+        reasons,
+        reference: row.dpia_reference,
+        recordedAt: row.dpia_recorded_at,
+      },
+      recipients: [
+        {
+          name: row.client_name,
+          role: `client, ${row.agreement_role ?? 'no agreement'} (agreement ${row.agreement_version ?? '-'}); only candidates who consented`,
+        },
+        ...processors.map((processor) => ({
+          name: processor.name,
+          role: `processor: ${processor.activity}`,
+        })),
+      ],
+      transfers: [...clientTransfer, ...processorTransfers],
+      retention: `${row.retention_days} days after the vacancy closes; consent requests expire after ${config.CONSENT_LINK_TTL_DAYS} days`,
+      securityMeasures: config.SECURITY_MEASURES,
+    }
+  })
+
+  const processorRegister = [
+    ...new Map(
+      rows.filter((row) => row.agreement_role === 'processor').map((row) => [row.client_name, row]),
+    ).values(),
+  ].map((row) => ({
+    client: row.client_name,
+    agreement: `${row.agreement_version} signed ${row.agreement_signed_at}`,
+    processing: [
+      'sourcing candidates',
+      'outreach by e-mail',
+      'consent collection',
+      'introduction to the client',
+    ],
+    transfers: EEA.has(row.client_country.toUpperCase())
+      ? processorTransfers
+      : [
+          { to: row.client_name, country: row.client_country, safeguards: 'per agreement' },
+          ...processorTransfers,
+        ],
+    securityMeasures: config.SECURITY_MEASURES,
+  }))
+  return {
+    generatedAt: now.toISOString(),
+    controller: { name: config.CONTROLLER_NAME, contact: config.CONTROLLER_CONTACT, dpo: config.DPO_CONTACT },
+    purposes,
+    processorRegister,
+  }
+}
+
+/** RFC 4180: quote every field, double the quotes inside. */
+const csvField = (value: unknown) => `"${String(value ?? '').replaceAll('"', '""')}"`
+
+export const RECORD_COLUMNS = [
+  'controller',
+  'dpo',
+  'purpose (vacancy)',
+  'status',
+  'client',
+  'purpose of processing',
+  'legal basis',
+  'basis evidence',
+  'categories of data subjects',
+  'categories of personal data',
+  'special categories',
+  'DPIA',
+  'recipients',
+  'transfers outside the EEA',
+  'retention',
+  'technical and organisational measures',
+] as const
+
+export function recordsCsv(record: ProcessingRecord): string {
+  const rows = record.purposes.map((purpose) => [
+    `${record.controller.name} (${record.controller.contact})`,
+    record.controller.dpo,
+    purpose.name,
+    purpose.status,
+    purpose.client,
+    purpose.purpose,
+    purpose.legalBasis,
+    purpose.basisEvidence,
+    purpose.dataSubjects,
+    purpose.dataCategories.join('; '),
+    purpose.specialCategories.join('; ') || 'none',
+    purpose.dpia.required
+      ? `required (${purpose.dpia.reasons.join(', ')}): ${purpose.dpia.reference ?? 'NOT RECORDED'}`
+      : 'not required',
+    purpose.recipients.map((recipient) => `${recipient.name} — ${recipient.role}`).join('; '),
+    purpose.transfers
+      .map((transfer) => `${transfer.to} (${transfer.country}): ${transfer.safeguards}`)
+      .join('; ') || 'none',
+    purpose.retention,
+    purpose.securityMeasures,
+  ])
+  return `${[RECORD_COLUMNS, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`
+}
+
+export function recordsHtml(deps: Pick<Services, 'templates'>, record: ProcessingRecord): string {
+  return deps.templates.html.render('pages/records', { record })
+}

@@ -1,0 +1,94 @@
+import type { Services } from '../../services'
+import { removeCancelledJobs } from '../consent/consent.service'
+import { appendLedgerEvents } from '../ledger/ledger.service'
+import { cancelPendingMessages } from '../outreach/outreach.repository'
+import { listEmails } from '../people/people.repository'
+import { deleteCandidacyData, deletePersonData } from '../requests/erasure.repository'
+import { type DueCandidacy, dueCandidacies, peopleStanding } from './retention.repository'
+
+type RetentionDeps = Pick<Services, 'db' | 'clock' | 'queues'>
+
+export interface RetentionItem {
+  personId: string
+  /** The whole person goes: none of their candidacies may be kept, no open request, no live talent pool. */
+  wholePerson: boolean
+  candidacies: Array<{ candidacyId: string; reason: DueCandidacy['reason'] }>
+  /** Why something due is kept after all. */
+  keptBecause?: 'open_request' | 'talent_pool'
+}
+
+/** What the retention run would erase now, and why; reads only (`retention:run --dry-run`). */
+export async function planRetention(deps: Pick<Services, 'db' | 'clock'>): Promise<RetentionItem[]> {
+  const now = deps.clock.now()
+  const due = await dueCandidacies(deps.db, now)
+  const byPerson = new Map<string, DueCandidacy[]>()
+  for (const item of due) byPerson.set(item.personId, [...(byPerson.get(item.personId) ?? []), item])
+  const standings = new Map(
+    (await peopleStanding(deps.db, [...byPerson.keys()], now)).map((row) => [row.personId, row]),
+  )
+  return [...byPerson].map(([personId, items]) => {
+    const standing = standings.get(personId)!
+    const keptBecause =
+      standing.openRequests > 0 ? 'open_request' : standing.talentPoolUntil ? 'talent_pool' : undefined
+    return {
+      personId,
+      wholePerson: items.length === standing.candidacies && !keptBecause,
+      candidacies: items.map(({ candidacyId, reason }) => ({ candidacyId, reason })),
+      ...(keptBecause ? { keptBecause } : {}),
+    }
+  })
+}
+
+export interface RetentionResult {
+  plan: RetentionItem[]
+  erasedPeople: number
+  erasedCandidacies: number
+}
+
+/**
+ * The daily retention run (Art. 5(1)(e)): erases, through the erasure service's deletion, every
+ * person none of whose candidacies may be kept any longer and who has no open request or live
+ * talent-pool consent; single candidacies of people who stay lose their data too. Each person in
+ * their own transaction, with retention_expired in the ledger. No suppression: the person did
+ * not object, they may be sourced again for another vacancy.
+ */
+export async function runRetention(
+  deps: RetentionDeps,
+  options: { dryRun?: boolean } = {},
+): Promise<RetentionResult> {
+  const plan = await planRetention(deps)
+  if (options.dryRun) return { plan, erasedPeople: 0, erasedCandidacies: 0 }
+  let erasedPeople = 0
+  let erasedCandidacies = 0
+  for (const item of plan) {
+    if (item.keptBecause) continue
+    const cancelled = await deps.db.transaction(async (tx) => {
+      const now = deps.clock.now()
+      const cancelledIds: string[] = []
+      for (const { candidacyId, reason } of item.candidacies) {
+        cancelledIds.push(...(await cancelPendingMessages(tx, candidacyId, 'retention_expired', now)))
+        await appendLedgerEvents(tx, candidacyId, [
+          { type: 'retention_expired', actor: { type: 'system' }, occurredAt: now, evidence: { reason } },
+        ])
+      }
+      const ids = item.candidacies.map((candidacy) => candidacy.candidacyId)
+      if (item.wholePerson) {
+        const emails = await listEmails(tx, [item.personId])
+        await deletePersonData(tx, {
+          personId: item.personId,
+          candidacyIds: ids,
+          addresses: emails.map((email) => email.normalized),
+          keepMessageIds: [],
+          at: now,
+        })
+      } else {
+        await deleteCandidacyData(tx, ids, now)
+      }
+      return cancelledIds
+    })
+    await removeCancelledJobs(deps, cancelled)
+    erasedCandidacies += item.candidacies.length
+    if (item.wholePerson) erasedPeople++
+  }
+  return { plan, erasedPeople, erasedCandidacies }
+}
