@@ -7,6 +7,7 @@ import { compare, type Subject } from './harness'
 import type { BenchContext } from './run'
 import { seedVacancy } from './seed'
 import { startSink } from './smtp-sink'
+import { accessPackageTiming, erasureTiming, recordsTiming, retentionTiming } from './timed'
 import { eventBatch } from './webhook-events'
 
 export interface BenchCase {
@@ -274,6 +275,34 @@ export const benchCases: BenchCase[] = [
           },
         ])),
       )
+    },
+  },
+  {
+    name: 'access-package',
+    description: 'building the access package of a person with 10,000 ledger and provider events',
+    run: async (context) => {
+      context.timings.push(await accessPackageTiming(context))
+    },
+  },
+  {
+    name: 'erasure',
+    description: 'erasing 1,000 people',
+    run: async (context) => {
+      context.timings.push(await erasureTiming(context))
+    },
+  },
+  {
+    name: 'retention',
+    description: 'the retention run over 100,000 candidacies of which 10% are due',
+    run: async (context) => {
+      context.timings.push(await retentionTiming(context))
+    },
+  },
+  {
+    name: 'records',
+    description: 'the records of processing for 1,000 vacancies',
+    run: async (context) => {
+      context.timings.push(await recordsTiming(context))
     },
   },
 ]

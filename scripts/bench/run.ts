@@ -20,6 +20,7 @@ import {
   type Row,
   startProcess,
 } from './harness'
+import { printTimings, type Timing } from './timed'
 
 export interface BenchContext {
   database: DatabaseHandle
@@ -28,6 +29,7 @@ export interface BenchContext {
   token: (claims: { sub: string; role: string; cid?: string }) => string
   clock: ManualClock
   rows: Row[]
+  timings: Timing[]
   load: typeof load
   startProcess: typeof startProcess
 }
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
     token: (claims) => sign(claims),
     clock: new ManualClock(new Date()),
     rows: [],
+    timings: [],
     load,
     startProcess,
   }
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
     redis.disconnect()
   }
   printTable(context.rows)
+  printTimings(context.timings)
 }
 
 main().catch((error) => {
