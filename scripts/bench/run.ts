@@ -83,7 +83,10 @@ async function main(): Promise<void> {
   try {
     for (const benchCase of cases) {
       process.stdout.write(`- ${benchCase.name}: ${benchCase.description}\n`)
+      const before = context.rows.length
       await benchCase.run(context)
+      // Each case's rows as soon as they are measured: a long run interrupted later keeps them.
+      if (context.rows.length > before) printTable(context.rows.slice(before))
     }
   } finally {
     await database.close()
@@ -93,7 +96,7 @@ async function main(): Promise<void> {
     if (keys.length > 0) await redis.del(...keys)
     redis.disconnect()
   }
-  printTable(context.rows)
+  if (cases.length > 1) printTable(context.rows)
   printTimings(context.timings)
 }
 

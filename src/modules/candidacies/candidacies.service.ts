@@ -187,17 +187,17 @@ export async function sourceCandidate(
     })
   }
   // Art. 17/21: an erased or objecting person is never sourced again; nothing of this request is kept.
-  if (await isSuppressed(deps.db, deps.config.SERVER_SECRET!, normalized))
-    throw new AppError('sourcing.suppressed')
+  // The vacancy is read with its prepared statement, outside the transaction: one that closes at
+  // this very moment still erases this candidacy on time, as retention counts from its closing.
+  const [suppressed, vacancy] = await Promise.all([
+    isSuppressed(deps.db, deps.config.SERVER_SECRET!, normalized),
+    findVacancyDetail(deps.db, vacancyId),
+  ])
+  if (suppressed) throw new AppError('sourcing.suppressed')
 
   const attempt = () =>
     deps.db.transaction(async (tx): Promise<CandidacyDetail> => {
-      // Reads and writes that do not depend on each other are sent together: postgres.js pipelines
-      // them on the transaction's connection, one write and one round trip for the lot.
-      const [vacancy, existing] = await Promise.all([
-        findVacancyDetail(tx, vacancyId),
-        findPersonIdsByEmails(tx, normalized),
-      ])
+      const existing = await findPersonIdsByEmails(tx, normalized)
       if (!vacancy) throw new AppError('vacancy.not_found')
       if (vacancy.status !== 'open')
         throw new AppError('vacancy.not_open', `The vacancy is ${vacancy.status}.`)

@@ -127,24 +127,24 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
   const refusedForm = (reply: FastifyReply, language: Language | undefined) =>
     messagePage(reply.code(403), language, 'form.expired')
 
-  app.get(
-    '/c/:token',
-    {
-      config: routeConfig('consent link in mail'),
-      schema: {
-        tags,
-        summary: 'The consent page: what we ask, with I consent / No thanks (reads only)',
-        params: tokenParams,
-        querystring: pageQuery,
-        response: pageResponses,
+  // GET only reads: mail scanners fetch links before (or instead of) the candidate.
+  for (const [path, action, summary] of [
+    ['/c/:token', 'consent', 'The consent page: what we ask, with I consent / No thanks (reads only)'],
+    ['/w/:token', 'withdraw', 'The withdraw page: what withdrawing (or objecting) means (reads only)'],
+  ] as const) {
+    app.get(
+      path,
+      {
+        config: routeConfig(`${action} link in mail`),
+        schema: { tags, summary, params: tokenParams, querystring: pageQuery, response: pageResponses },
       },
-    },
-    async (request, reply) => {
-      const { token } = request.params
-      if (!isWellFormedLinkToken(token)) return render(reply, request, { kind: 'invalid' })
-      return render(reply, request, await viewLink(app.services, token, 'consent'), { token })
-    },
-  )
+      async (request, reply) => {
+        const { token } = request.params
+        if (!isWellFormedLinkToken(token)) return render(reply, request, { kind: 'invalid' })
+        return render(reply, request, await viewLink(app.services, token, action), { token })
+      },
+    )
+  }
 
   app.post(
     '/c/:token',
@@ -165,25 +165,6 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
       if (!fromOurPage(request, token, 'consent', request.body.form))
         return refusedForm(reply, request.query.lang)
       return render(reply, request, await answerConsent(app.services, token, request.body.choice))
-    },
-  )
-
-  app.get(
-    '/w/:token',
-    {
-      config: routeConfig('withdraw link in mail'),
-      schema: {
-        tags,
-        summary: 'The withdraw page: what withdrawing means (reads only)',
-        params: tokenParams,
-        querystring: pageQuery,
-        response: pageResponses,
-      },
-    },
-    async (request, reply) => {
-      const { token } = request.params
-      if (!isWellFormedLinkToken(token)) return render(reply, request, { kind: 'invalid' })
-      return render(reply, request, await viewLink(app.services, token, 'withdraw'), { token })
     },
   )
 

@@ -75,5 +75,7 @@ export const messages = pgTable(
     index('messages_candidacy_idx').on(table.candidacyId),
     index('messages_pending_idx').on(table.statusAt).where(sql`${table.status} in ('queued', 'sending')`),
     index('messages_provider_idx').on(table.providerMessageId),
+    // Erasure finds the mail sent to an address, whichever candidacy or request it was for.
+    index('messages_recipient_idx').on(sql`lower(${table.toAddress})`),
   ],
 )

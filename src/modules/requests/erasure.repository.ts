@@ -65,41 +65,7 @@ export async function deletePersonData(
       ? tx.delete(messages).where(inArray(messages.id, messageIds)).returning({ id: messages.id })
       : Promise.resolve([]),
   )
-  if (candidacyIds.length > 0) {
-    await count(
-      'facts',
-      tx.delete(facts).where(inArray(facts.candidacyId, candidacyIds)).returning({ id: facts.id }),
-    )
-    await count(
-      'stage_changes',
-      tx
-        .delete(stageChanges)
-        .where(inArray(stageChanges.candidacyId, candidacyIds))
-        .returning({ id: stageChanges.id }),
-    )
-    await count(
-      'link_tokens',
-      tx
-        .delete(linkTokens)
-        .where(inArray(linkTokens.candidacyId, candidacyIds))
-        .returning({ id: linkTokens.id }),
-    )
-    await count(
-      'candidacies',
-      tx
-        .update(candidacies)
-        .set({
-          personId: null,
-          stage: 'erased',
-          sourceUrl: null,
-          stageChangedAt: at,
-          stageChangedBy: null,
-          updatedAt: at,
-        })
-        .where(inArray(candidacies.id, candidacyIds))
-        .returning({ id: candidacies.id }),
-    )
-  }
+  Object.assign(counts, await clearCandidacies(tx, candidacyIds, at))
   // Their other requests keep dates and outcome, not what identifies them; access answers go.
   const requestIds = (
     await tx
@@ -188,18 +154,46 @@ export async function deleteCandidacyData(tx: Executor, candidacyIds: string[], 
       )!,
     )
   if (messageIds.length > 0) await tx.delete(messages).where(inArray(messages.id, messageIds))
-  await tx.delete(facts).where(inArray(facts.candidacyId, candidacyIds))
-  await tx.delete(stageChanges).where(inArray(stageChanges.candidacyId, candidacyIds))
-  await tx.delete(linkTokens).where(inArray(linkTokens.candidacyId, candidacyIds))
-  await tx
-    .update(candidacies)
-    .set({
-      personId: null,
-      stage: 'erased',
-      sourceUrl: null,
-      stageChangedAt: at,
-      stageChangedBy: null,
-      updatedAt: at,
-    })
-    .where(inArray(candidacies.id, candidacyIds))
+  await clearCandidacies(tx, candidacyIds, at)
+}
+
+/** What a candidacy holds beyond its ledger: facts, decisions, links; the row becomes a tombstone. */
+async function clearCandidacies(
+  tx: Executor,
+  candidacyIds: string[],
+  at: Date,
+): Promise<Record<string, number>> {
+  if (candidacyIds.length === 0) return {}
+  const removed = async (rows: Promise<unknown[]>) => (await rows).length
+  return {
+    facts: await removed(
+      tx.delete(facts).where(inArray(facts.candidacyId, candidacyIds)).returning({ id: facts.id }),
+    ),
+    stage_changes: await removed(
+      tx
+        .delete(stageChanges)
+        .where(inArray(stageChanges.candidacyId, candidacyIds))
+        .returning({ id: stageChanges.id }),
+    ),
+    link_tokens: await removed(
+      tx
+        .delete(linkTokens)
+        .where(inArray(linkTokens.candidacyId, candidacyIds))
+        .returning({ id: linkTokens.id }),
+    ),
+    candidacies: await removed(
+      tx
+        .update(candidacies)
+        .set({
+          personId: null,
+          stage: 'erased',
+          sourceUrl: null,
+          stageChangedAt: at,
+          stageChangedBy: null,
+          updatedAt: at,
+        })
+        .where(inArray(candidacies.id, candidacyIds))
+        .returning({ id: candidacies.id }),
+    ),
+  }
 }

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { at } from '../../db/columns'
 import { messages } from '../outreach/outreach.tables'
@@ -25,6 +26,11 @@ export const trackingEvents = pgTable(
   },
   (table) => [
     index('tracking_events_message_idx').on(table.messageId),
+    index('tracking_events_candidacy_idx').on(table.candidacyId),
     index('tracking_events_unmatched_idx').on(table.receivedAt),
+    // Erasure finds events that matched no message by the address they were about.
+    index('tracking_events_unmatched_recipient_idx')
+      .on(sql`lower(${table.payload}->>'rcpt_to')`)
+      .where(sql`${table.messageId} is null`),
   ],
 )
