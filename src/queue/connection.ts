@@ -50,16 +50,18 @@ export interface EnsuredRedis {
 export async function ensureRedis(options: {
   url?: string | undefined
   dataDir: string
+  /** Where a Redis is looked for first when none is configured. */
+  localUrl?: string
 }): Promise<EnsuredRedis> {
   if (options.url) return { target: { url: options.url } }
-  const local = { url: DEFAULT_REDIS_URL }
+  const local = { url: options.localUrl ?? DEFAULT_REDIS_URL }
   if (await answers(local)) return { target: local }
 
   const found = spawnSync('redis-server', ['--version'], { stdio: 'ignore' })
   if (found.error || found.status !== 0) {
     throw new StartupError(
       'Candor needs Redis for its job queues, and none could be reached.\n' +
-        `Nothing answers at ${DEFAULT_REDIS_URL} and redis-server is not on the PATH.\n` +
+        `Nothing answers at ${local.url} and redis-server is not on the PATH.\n` +
         'Install Redis (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis),\n' +
         'or set REDIS_URL to a Redis you have (redis://host:port).',
     )
