@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     if (keys.length > 0) await redis.del(...keys)
     redis.disconnect()
   }
-  if (cases.length > 1) printTable(context.rows)
+  if (cases.length > 1 && context.rows.length > 0) printTable(context.rows)
   printTimings(context.timings)
 }
 
