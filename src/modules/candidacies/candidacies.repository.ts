@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, isNotNull, lte, not, notInArray, or, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
+import { rowInserter } from '../../db/prepared'
 import { people } from '../people/people.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
 import { type ConsentState, candidacies, facts, type Stage, stageChanges } from './candidacies.tables'
@@ -52,9 +53,11 @@ export async function lockCandidacyContext(db: Executor, id: string): Promise<Ca
   return row
 }
 
-export async function insertCandidacy(db: Executor, candidacy: NewCandidacy): Promise<CandidacyRow> {
-  const [row] = await db.insert(candidacies).values(candidacy).returning()
-  return row!
+const candidacyRows = rowInserter(candidacies)
+const factRows = rowInserter(facts)
+
+export function insertCandidacy(db: Executor, candidacy: NewCandidacy): Promise<CandidacyRow> {
+  return candidacyRows.insertReturning(db, candidacy)
 }
 
 export async function candidacyExists(
@@ -77,8 +80,9 @@ export async function updateCandidacy(
   await db.update(candidacies).set(changes).where(eq(candidacies.id, id))
 }
 
-export async function insertFacts(db: Executor, rows: NewFact[]): Promise<FactRow[]> {
-  return rows.length > 0 ? db.insert(facts).values(rows).returning() : []
+/** One statement a fact, sent together: the order of the rows is the order given. */
+export function insertFacts(db: Executor, rows: NewFact[]): Promise<FactRow[]> {
+  return Promise.all(rows.map((row) => factRows.insertReturning(db, row)))
 }
 
 export function listFacts(db: Executor, candidacyIds: string[]): Promise<FactRow[]> {

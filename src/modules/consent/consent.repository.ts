@@ -1,5 +1,6 @@
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
+import { statement } from '../../db/prepared'
 import { candidacies } from '../candidacies/candidacies.tables'
 import { people } from '../people/people.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
@@ -33,16 +34,21 @@ const linkColumns = {
   personLanguage: people.language,
 }
 
-/** A link with its candidacy and vacancy; `lock` takes the candidacy's row lock for the rest of the transaction. */
-export async function findLinkContext(db: Executor, tokenHash: string, lock = false) {
-  const query = db
+const linkContextQuery = (db: Executor) =>
+  db
     .select(linkColumns)
     .from(linkTokens)
     .innerJoin(candidacies, eq(candidacies.id, linkTokens.candidacyId))
     .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
     .leftJoin(people, eq(people.id, candidacies.personId))
-    .where(eq(linkTokens.tokenHash, tokenHash))
-  const [row] = await (lock ? query.for('update', { of: candidacies }) : query)
+    .where(eq(linkTokens.tokenHash, sql.placeholder('tokenHash')))
+
+const linkContext = statement((db) => linkContextQuery(db))
+const lockedLinkContext = statement((db) => linkContextQuery(db).for('update', { of: candidacies }))
+
+/** A link with its candidacy and vacancy; `lock` takes the candidacy's row lock for the rest of the transaction. */
+export async function findLinkContext(db: Executor, tokenHash: string, lock = false) {
+  const [row] = await (lock ? lockedLinkContext : linkContext)(db, { tokenHash })
   return row
 }
 

@@ -1,5 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
+import { rowInserter, rowUpdater } from '../../db/prepared'
 import { candidacies } from '../candidacies/candidacies.tables'
 import { ledgerEvents } from './ledger.tables'
 
@@ -26,8 +27,12 @@ export async function lockChainHead(tx: Executor, candidacyId: string): Promise<
   return row
 }
 
+const oneEvent = rowInserter(ledgerEvents)
+const updateCandidacyRow = rowUpdater(candidacies, candidacies.id)
+
 export async function insertLedgerEvents(tx: Executor, events: NewLedgerEvent[]): Promise<void> {
-  if (events.length > 0) await tx.insert(ledgerEvents).values(events)
+  if (events.length === 1) await oneEvent.insert(tx, events[0]!)
+  else if (events.length > 1) await tx.insert(ledgerEvents).values(events)
 }
 
 /** Moves the chain head, together with whatever else about the candidacy the event changed. */
@@ -38,10 +43,7 @@ export async function setChainHead(
   hash: string,
   changes: Partial<typeof candidacies.$inferInsert> = {},
 ): Promise<void> {
-  await tx
-    .update(candidacies)
-    .set({ ...changes, ledgerSeq: seq, ledgerHead: hash })
-    .where(eq(candidacies.id, candidacyId))
+  await updateCandidacyRow(tx, candidacyId, { ...changes, ledgerSeq: seq, ledgerHead: hash })
 }
 
 export function listCandidacyEvents(db: Executor, candidacyId: string): Promise<LedgerEventRow[]> {

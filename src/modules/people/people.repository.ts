@@ -1,5 +1,6 @@
-import { and, asc, eq, inArray, ne } from 'drizzle-orm'
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
+import { rowInserter, statement } from '../../db/prepared'
 import { type IdentifierKind, people, personEmails, personIdentifiers } from './people.tables'
 
 export type PersonRow = typeof people.$inferSelect
@@ -25,8 +26,10 @@ export async function lockPerson(db: Executor, id: string): Promise<PersonRow | 
   return row
 }
 
+const peopleRows = rowInserter(people)
+
 export async function insertPerson(db: Executor, person: typeof people.$inferInsert): Promise<void> {
-  await db.insert(people).values(person)
+  await peopleRows.insert(db, person)
 }
 
 export async function updatePerson(db: Executor, id: string, changes: Partial<typeof people.$inferInsert>) {
@@ -38,9 +41,22 @@ export async function insertEmails(
   db: Executor,
   emails: Array<typeof personEmails.$inferInsert>,
 ): Promise<PersonEmailRow[]> {
-  if (emails.length === 0) return []
-  return db.insert(personEmails).values(emails).onConflictDoNothing().returning()
+  const added = await Promise.all(emails.map((email) => insertEmail(db, email)))
+  return added.flat()
 }
+
+const insertEmail = statement((db) =>
+  db
+    .insert(personEmails)
+    .values({
+      personId: sql.placeholder('personId'),
+      address: sql.placeholder('address'),
+      normalized: sql.placeholder('normalized'),
+      createdAt: sql.placeholder('createdAt'),
+    } as never)
+    .onConflictDoNothing()
+    .returning(),
+) as (db: Executor, email: typeof personEmails.$inferInsert) => Promise<PersonEmailRow[]>
 
 export function listEmails(db: Executor, personIds: string[]): Promise<PersonEmailRow[]> {
   if (personIds.length === 0) return Promise.resolve([])
@@ -79,19 +95,31 @@ export function listIdentifiers(db: Executor, personId: string): Promise<PersonI
     .orderBy(asc(personIdentifiers.kind))
 }
 
+const upsertIdentifier = statement((db) =>
+  db
+    .insert(personIdentifiers)
+    .values({
+      personId: sql.placeholder('personId'),
+      kind: sql.placeholder('kind'),
+      ciphertext: sql.placeholder('ciphertext'),
+      keyId: sql.placeholder('keyId'),
+      updatedAt: sql.placeholder('updatedAt'),
+    } as never)
+    .onConflictDoUpdate({
+      target: [personIdentifiers.personId, personIdentifiers.kind],
+      set: {
+        ciphertext: sql.placeholder('ciphertext'),
+        keyId: sql.placeholder('keyId'),
+        updatedAt: sql.placeholder('updatedAt'),
+      } as never,
+    }),
+) as (db: Executor, row: typeof personIdentifiers.$inferInsert) => Promise<unknown>
+
 export async function upsertIdentifiers(
   db: Executor,
   rows: Array<typeof personIdentifiers.$inferInsert>,
 ): Promise<void> {
-  for (const row of rows) {
-    await db
-      .insert(personIdentifiers)
-      .values(row)
-      .onConflictDoUpdate({
-        target: [personIdentifiers.personId, personIdentifiers.kind],
-        set: { ciphertext: row.ciphertext, keyId: row.keyId, updatedAt: row.updatedAt },
-      })
-  }
+  await Promise.all(rows.map((row) => upsertIdentifier(db, row)))
 }
 
 export async function deleteIdentifier(db: Executor, personId: string, kind: IdentifierKind): Promise<void> {

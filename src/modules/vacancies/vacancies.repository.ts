@@ -1,6 +1,6 @@
 import { and, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
-import { preparedOnce } from '../../db/prepared'
+import { statement } from '../../db/prepared'
 import { dpias, legitimateInterestAssessments, type VacancyStatus, vacancies } from './vacancies.tables'
 
 export type VacancyRow = typeof vacancies.$inferSelect
@@ -23,26 +23,23 @@ function detailQuery(db: Executor, where: SQL | undefined) {
     .where(where)
 }
 
+const vacancyDetail = statement((db) => detailQuery(db, eq(vacancies.id, sql.placeholder('id'))))
+const scopedVacancyDetail = statement((db) =>
+  detailQuery(
+    db,
+    and(eq(vacancies.id, sql.placeholder('id')), eq(vacancies.clientId, sql.placeholder('clientId'))),
+  ),
+)
+
 /** One round trip: the vacancy with its assessment and DPIA; scoped to a client when given. */
 export async function findVacancyDetail(
   db: Executor,
   id: string,
   scope: { clientId: string | null } = { clientId: null },
 ): Promise<VacancyDetail | undefined> {
-  if (scope.clientId) {
-    const statement = preparedOnce(db, 'vacancy_detail_scoped', () =>
-      detailQuery(
-        db,
-        and(eq(vacancies.id, sql.placeholder('id')), eq(vacancies.clientId, sql.placeholder('clientId'))),
-      ).prepare('vacancy_detail_scoped'),
-    )
-    const [row] = await statement.execute({ id, clientId: scope.clientId })
-    return row
-  }
-  const statement = preparedOnce(db, 'vacancy_detail', () =>
-    detailQuery(db, eq(vacancies.id, sql.placeholder('id'))).prepare('vacancy_detail'),
-  )
-  const [row] = await statement.execute({ id })
+  const [row] = scope.clientId
+    ? await scopedVacancyDetail(db, { id, clientId: scope.clientId })
+    : await vacancyDetail(db, { id })
   return row
 }
 

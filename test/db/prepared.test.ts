@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { eq, sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createDatabase, type DatabaseHandle } from '../../src/db/client'
+import { migrateDatabase } from '../../src/db/migrate'
+import { rowInserter, rowUpdater, statement } from '../../src/db/prepared'
+import { people } from '../../src/modules/people/people.tables'
+import { cloneTemplate } from '../helpers/databases'
+
+// The statement helpers re-use drizzle's built SQL on whatever executor they are given; these
+// prove they run on that executor (a transaction's own connection), keep nulls and dates, and
+// work on both drivers the service ships with.
+const personById = statement((db) =>
+  db
+    .select()
+    .from(people)
+    .where(eq(people.id, sql.placeholder('id'))),
+)
+const personRows = rowInserter(people)
+const updatePerson = rowUpdater(people, people.id)
+
+const at = new Date('2026-03-01T10:00:00.000Z')
+const person = (fields: Partial<typeof people.$inferInsert> = {}) => ({
+  id: crypto.randomUUID(),
+  fullName: 'Statement Test',
+  language: 'en' as const,
+  createdAt: at,
+  updatedAt: at,
+  ...fields,
+})
+
+const drivers: Array<[string, () => Promise<{ handle: DatabaseHandle; dispose(): Promise<void> }>]> = [
+  [
+    'postgres',
+    async () => {
+      const database = await cloneTemplate(inject('templateDatabase'))
+      const handle = await createDatabase({ url: database.url, dataDir: '' })
+      return { handle, dispose: database.drop }
+    },
+  ],
+  [
+    'pglite',
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'candor-prepared-'))
+      const handle = await createDatabase({ dataDir })
+      await migrateDatabase(handle)
+      return { handle, dispose: async () => rmSync(dataDir, { recursive: true, force: true }) }
+    },
+  ],
+]
+
+describe.each(drivers)('statements built once (%s)', (_driver, open) => {
+  let handle: DatabaseHandle
+  let dispose: () => Promise<void>
+  beforeAll(async () => {
+    ;({ handle, dispose } = await open())
+  }, 60_000)
+  afterAll(async () => {
+    await handle?.close()
+    await dispose?.()
+  })
+
+  it('inserts nulls as NULL and dates as the same instant, whatever shape came first', async () => {
+    const full = person({ phone: '+31 6 1234 5678', restrictedAt: new Date('2026-04-01T00:00:00.000Z') })
+    const sparse = person({ phone: null, restrictedAt: null })
+    const returned = await personRows.insertReturning(handle.db, full)
+    await personRows.insert(handle.db, sparse)
+
+    expect(returned).toMatchObject({ id: full.id, phone: '+31 6 1234 5678', restrictedAt: full.restrictedAt })
+    const [stored] = await personById(handle.db, { id: sparse.id })
+    expect(stored).toMatchObject({ id: sparse.id, phone: null, restrictedAt: null, createdAt: at })
+  })
+
+  it('runs inside the transaction it is given: sees its writes, and a rollback leaves nothing', async () => {
+    const inside = person()
+    await expect(
+      handle.db.transaction(async (tx) => {
+        await personRows.insert(tx, inside)
+        const [seen] = await personById(tx, { id: inside.id })
+        expect(seen?.fullName).toBe('Statement Test')
+        throw new Error('roll back')
+      }),
+    ).rejects.toThrow('roll back')
+    expect(await personById(handle.db, { id: inside.id })).toEqual([])
+  })
+
+  it('updates only the columns given, and null clears one', async () => {
+    const row = person({ phone: '+31 20 555 0100', location: 'Utrecht' })
+    await personRows.insert(handle.db, row)
+    await updatePerson(handle.db, row.id, { location: null, headline: 'Backend engineer' })
+    const [stored] = await personById(handle.db, { id: row.id })
+    expect(stored).toMatchObject({ phone: '+31 20 555 0100', location: null, headline: 'Backend engineer' })
+  })
+})
