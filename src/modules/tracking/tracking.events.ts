@@ -174,7 +174,7 @@ export function statusFromEvent(event: Pick<ParsedEvent, 'type' | 'bounceClass'>
  * Statuses form a ladder, so the result does not depend on the order events arrive in: a late
  * delivery never overwrites a click, and an open proves delivery whatever bounced later.
  */
-const RANK: Record<MessageStatus, number> = {
+export const STATUS_RANK: Record<MessageStatus, number> = {
   queued: 0,
   sending: 1,
   sent: 2,
@@ -187,5 +187,5 @@ const RANK: Record<MessageStatus, number> = {
 }
 
 export function laterStatus(current: MessageStatus, incoming: MessageStatus): MessageStatus {
-  return RANK[incoming] > RANK[current] ? incoming : current
+  return STATUS_RANK[incoming] > STATUS_RANK[current] ? incoming : current
 }

@@ -1,7 +1,7 @@
 import { and, inArray, isNull, lt, or, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
 import { queryRows } from '../../db/client'
-import { messages } from '../outreach/outreach.tables'
+import { type MessageStatus, messages } from '../outreach/outreach.tables'
 import { personEmails } from '../people/people.tables'
 import { trackingEvents } from './tracking.tables'
 
@@ -13,8 +13,12 @@ export interface CorrelatedMessage {
   providerMessageId: string | null
 }
 
-/** The messages a batch is about, by our id or SparkPost's, locked: their status moves in this transaction. */
-export async function lockMessagesFor(
+/**
+ * The messages a batch is about, by our id or SparkPost's. Not locked: their status moves at the
+ * end of the transaction (`advanceMessageStatuses`), so concurrent batches do not queue behind
+ * each other for the whole ingest. Ids travel as one JSON parameter, however many there are.
+ */
+export async function findMessagesFor(
   db: Executor,
   ids: string[],
   providerIds: string[],
@@ -31,11 +35,14 @@ export async function lockMessagesFor(
     .from(messages)
     .where(
       or(
-        ids.length > 0 ? inArray(messages.id, ids) : undefined,
-        providerIds.length > 0 ? inArray(messages.providerMessageId, providerIds) : undefined,
+        ids.length > 0
+          ? sql`${messages.id} in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`
+          : undefined,
+        providerIds.length > 0
+          ? sql`${messages.providerMessageId} in (select value from jsonb_array_elements_text(${JSON.stringify(providerIds)}::jsonb))`
+          : undefined,
       ),
     )
-    .for('update')
 }
 
 export interface TrackingRow {
@@ -69,17 +76,35 @@ export async function insertTrackingEvents(db: Executor, rows: TrackingRow[]): P
   return new Set(inserted.map((row) => row.event_id))
 }
 
-/** Moves many messages to new statuses in one statement. */
-export async function setMessageStatuses(
+/**
+ * Moves messages up the status ladder and never down, decided under the rows' locks, taken in id
+ * order so two batches about the same messages cannot deadlock. NO KEY UPDATE, not UPDATE: the
+ * batch's event rows already hold KEY SHARE on their messages (the foreign key), which UPDATE
+ * would wait on. Returns the messages that moved.
+ */
+export async function advanceMessageStatuses(
   db: Executor,
-  updates: Array<{ id: string; status: string }>,
+  updates: Array<{ id: string; status: MessageStatus }>,
+  rank: Record<MessageStatus, number>,
   at: Date,
-) {
-  if (updates.length === 0) return
-  await db.execute(sql`
-    update ${messages} set status = u.status::message_status, status_at = ${at.toISOString()}::timestamptz
-    from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as u(id uuid, status text)
-    where ${messages.id} = u.id`)
+): Promise<CorrelatedMessage[]> {
+  if (updates.length === 0) return []
+  const ids = JSON.stringify(updates.map((update) => update.id).sort())
+  await queryRows(
+    db,
+    sql`select ${messages.id} from ${messages}
+        where ${messages.id} in (select value::uuid from jsonb_array_elements_text(${ids}::jsonb))
+        order by ${messages.id} for no key update`,
+  )
+  return queryRows<CorrelatedMessage>(
+    db,
+    sql`update ${messages} set status = u.status::message_status, status_at = ${at.toISOString()}::timestamptz
+        from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as u(id uuid, status text)
+        where ${messages.id} = u.id
+          and (${JSON.stringify(rank)}::jsonb ->> ${messages.status}::text)::int < (${JSON.stringify(rank)}::jsonb ->> u.status)::int
+        returning ${messages.id} as "id", ${messages.candidacyId} as "candidacyId", ${messages.template} as "template",
+          ${messages.status} as "status", ${messages.providerMessageId} as "providerMessageId"`,
+  )
 }
 
 /** A hard bounce: this address takes no more mail from us. */

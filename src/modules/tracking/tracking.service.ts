@@ -7,13 +7,20 @@ import { candidacies } from '../candidacies/candidacies.tables'
 import { removeCancelledJobs, stopCandidacy } from '../consent/consent.service'
 import type { MessageStatus } from '../outreach/outreach.tables'
 import { suppress } from '../suppression/suppression.service'
-import { isHardBounce, isObjection, laterStatus, type ParsedEvent, statusFromEvent } from './tracking.events'
 import {
+  isHardBounce,
+  isObjection,
+  laterStatus,
+  type ParsedEvent,
+  STATUS_RANK,
+  statusFromEvent,
+} from './tracking.events'
+import {
+  advanceMessageStatuses,
   type CorrelatedMessage,
+  findMessagesFor,
   insertTrackingEvents,
-  lockMessagesFor,
   markUndeliverable,
-  setMessageStatuses,
 } from './tracking.repository'
 
 type TrackingDeps = Pick<Services, 'db' | 'clock' | 'config' | 'queues'>
@@ -42,7 +49,7 @@ export async function ingestEvents(
   const { stored, cancelled } = await deps.db.transaction(async (tx) => {
     const refs = [...new Set(events.flatMap((event) => (event.messageRef ? [event.messageRef] : [])))]
     const providerIds = [...new Set(events.flatMap((event) => (event.messageRef ? [] : event.providerIds)))]
-    const found = await lockMessagesFor(tx, refs, providerIds)
+    const found = await findMessagesFor(tx, refs, providerIds)
     const byId = new Map(found.map((message) => [message.id, message]))
     const byProviderId = new Map(
       found.flatMap((message) => (message.providerMessageId ? [[message.providerMessageId, message]] : [])),
@@ -77,15 +84,13 @@ export async function ingestEvents(
       const message = messageOf(event)
       const incoming = statusFromEvent(event)
       if (!message || !incoming) continue
-      statuses.set(
-        message.id,
-        laterStatus(statuses.get(message.id) ?? (message.status as MessageStatus), incoming),
-      )
+      statuses.set(message.id, laterStatus(statuses.get(message.id) ?? incoming, incoming))
     }
-    const changed = [...statuses].filter(([id, status]) => byId.get(id)!.status !== status)
-    await setMessageStatuses(
+    // The ladder is applied again under the rows' locks, against what another batch may have just stored.
+    const changed = await advanceMessageStatuses(
       tx,
-      changed.map(([id, status]) => ({ id, status })),
+      [...statuses].map(([id, status]) => ({ id, status })),
+      STATUS_RANK,
       now,
     )
 
@@ -99,10 +104,11 @@ export async function ingestEvents(
     // Art. 14: a bounced or rejected notice informed nobody; the deadline keeps running.
     const undelivered = changed
       .filter(
-        ([id, status]) =>
-          (status === 'bounced' || status === 'failed') && NOTICE_TEMPLATES.has(byId.get(id)?.template ?? ''),
+        (message) =>
+          (message.status === 'bounced' || message.status === 'failed') &&
+          NOTICE_TEMPLATES.has(message.template),
       )
-      .flatMap(([id]) => (byId.get(id)?.candidacyId ? [byId.get(id)!.candidacyId!] : []))
+      .flatMap((message) => (message.candidacyId ? [message.candidacyId] : []))
     if (undelivered.length > 0) {
       await tx
         .update(candidacies)

@@ -183,6 +183,20 @@ describe('the SparkPost webhook', () => {
     expect(await messageStatus(target.messageId)).toBe('clicked')
   })
 
+  it('batches about the same messages posted at once all land, and each message ends on its highest status', async () => {
+    const targets = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => mailedCandidate(`parallel.reader${i}@example.org`)),
+    )
+    // Every batch touches every message, each in another order: overlapping locks, no deadlock.
+    const kinds = ['click.json', 'delivery.json', 'open.json', 'injection.json']
+    const batches = kinds.map((_kind, shift) =>
+      targets.flatMap((target, i) => fixture(kinds[(i + shift) % kinds.length]!, target)).reverse(),
+    )
+    const answers = await Promise.all(batches.map((batch) => post(batch)))
+    expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 200])
+    for (const target of targets) expect(await messageStatus(target.messageId)).toBe('clicked')
+  })
+
   it('a hard bounce makes the address undeliverable, stops mail to it, and an undelivered notice stays due', async () => {
     const target = await mailedCandidate('bounced.reader@example.org')
     const notice = await queryRows<{ notice_status: string }>(
