@@ -5,7 +5,7 @@ import { loadDotEnv, withDevelopmentSecrets } from './bootstrap'
 import { type Config, loadConfig } from './config'
 import { createDatabase, type DatabaseHandle } from './db/client'
 import { migrateDatabase } from './db/migrate'
-import { systemClock } from './lib/clock'
+import { type Clock, systemClock } from './lib/clock'
 import { exitWith, StartupError } from './lib/exit'
 import { parseKeyring } from './lib/field-crypto'
 import { AppError } from './lib/problems'
@@ -22,6 +22,8 @@ import type { Services } from './services'
 interface CommandContext {
   config: Config
   database: DatabaseHandle
+  /** The wall clock, unless the caller of runCli injected one (tests move it instead of waiting for a date). */
+  clock: Clock
   flags: Record<string, string | boolean | undefined>
   print: (line: string) => void
   /** Commands run without Redis: jobs to remove are ignored (the worker's check before sending cancels them). */
@@ -53,7 +55,7 @@ const commands: Record<string, Command> = {
       client: { type: 'string' },
       name: { type: 'string' },
     },
-    run: async ({ database, flags, print }) => {
+    run: async ({ clock, database, flags, print }) => {
       const input = z
         .object({
           email: z.email(),
@@ -64,7 +66,7 @@ const commands: Record<string, Command> = {
         })
         .parse(flags)
       const user = await createUser(
-        { db: database.db, clock: systemClock },
+        { db: database.db, clock },
         {
           email: input.email,
           password: input.password,
@@ -103,12 +105,9 @@ const commands: Record<string, Command> = {
       'erase what may no longer be kept (the daily job, run now); --dry-run lists what would go and why',
     usage: 'retention:run [--dry-run]',
     flags: { 'dry-run': { type: 'boolean' } },
-    run: async ({ database, flags, print, redisFree }) => {
+    run: async ({ clock, database, flags, print, redisFree }) => {
       const dryRun = Boolean(flags['dry-run'])
-      const result = await runRetention(
-        { db: database.db, clock: systemClock, queues: redisFree },
-        { dryRun },
-      )
+      const result = await runRetention({ db: database.db, clock, queues: redisFree }, { dryRun })
       for (const item of result.plan) {
         const what = item.wholePerson
           ? 'person and all candidacies'
@@ -129,10 +128,10 @@ const commands: Record<string, Command> = {
     summary: 'the records of processing (Art. 30) from live data, as CSV, HTML or JSON',
     usage: 'records:export --format csv|html|json [--out FILE]',
     flags: { format: { type: 'string' }, out: { type: 'string' } },
-    run: async ({ config, database, flags, print }) => {
+    run: async ({ clock, config, database, flags, print }) => {
       const format = z.enum(['csv', 'html', 'json']).parse(flags.format ?? 'csv')
       const services = { config, templates: createTemplates() }
-      const record = await buildRecords(services, database.db, systemClock.now())
+      const record = await buildRecords(services, database.db, clock.now())
       const output =
         format === 'csv'
           ? recordsCsv(record)
@@ -161,9 +160,14 @@ function help(): string {
   return `Usage: npm run cli -- <command> [flags]\n\nCommands:\n${lines.join('\n')}\n`
 }
 
+/**
+ * Runs one command. `options.clock` is for callers in the same process (tests): the command line
+ * itself always runs on the wall clock, so no environment variable can move time in production.
+ */
 export async function runCli(
   argv: string[],
   env: Record<string, string | undefined> = process.env,
+  options: { clock?: Clock } = {},
 ): Promise<void> {
   const [name, ...rest] = argv
   const command = name ? commands[name] : undefined
@@ -180,6 +184,7 @@ export async function runCli(
     await command.run({
       config,
       database,
+      clock: options.clock ?? systemClock,
       flags: values,
       print: (line) => process.stdout.write(`${line}\n`),
       redisFree: noQueues,

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -20,16 +23,24 @@ export interface RunningService {
   stop: () => Promise<number | null>
 }
 
-/** Starts an entry point (src/server.ts) as its own process, the way `npm start` does. */
+/**
+ * Starts an entry point (src/server.ts) as its own process, the way `npm start` does: only PATH,
+ * HOME, PORT, HOST and `env` reach it. `cwd` runs it from another working directory (relative
+ * defaults such as DATA_DIR=./data and `.env` are then read there); the entry and tsx are
+ * resolved from this project either way.
+ */
 export async function startService(
   entry: string,
   env: Record<string, string>,
   port: number,
+  options: { cwd?: string } = {},
 ): Promise<RunningService> {
   const { PATH, HOME } = process.env
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const tsx = options.cwd ? pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href : 'tsx'
+  const child = spawn(process.execPath, ['--import', tsx, options.cwd ? resolve(entry) : entry], {
     env: { PATH: PATH ?? '', HOME: HOME ?? '', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   })
   let output = ''
   child.stdout?.on('data', (chunk) => {
@@ -61,4 +72,28 @@ export async function waitForOk(url: string, timeoutMs: number): Promise<number>
     await new Promise((done) => setTimeout(done, 200))
   }
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`)
+}
+
+/**
+ * Polls `path` on a started service until it answers 200; fails at once, with what the process
+ * printed, if it exits first or the time is up. Returns how long it took.
+ */
+export async function waitForServiceOk(
+  service: RunningService,
+  path: string,
+  timeoutMs: number,
+): Promise<number> {
+  const started = Date.now()
+  while (Date.now() - started < timeoutMs) {
+    if (service.child.exitCode !== null || service.child.signalCode !== null)
+      throw new Error(
+        `the service exited (${service.child.exitCode ?? service.child.signalCode}):\n${service.output()}`,
+      )
+    try {
+      const response = await fetch(`${service.baseUrl}${path}`)
+      if (response.status === 200) return Date.now() - started
+    } catch {}
+    await new Promise((done) => setTimeout(done, 200))
+  }
+  throw new Error(`${path} did not answer 200 within ${timeoutMs} ms:\n${service.output()}`)
 }

@@ -24,6 +24,11 @@ export async function seedOpenVacancy(
     legalBasis?: 'legitimate_interest' | 'consent'
     language?: 'nl' | 'en'
     clientName?: string
+    /** ISO country of the client (NL unless given): outside the EEA makes a transfer. */
+    clientCountry?: string
+    /** Our role under the processing agreement (controller unless given). */
+    agreementRole?: 'controller' | 'processor' | 'joint'
+    title?: string
   } = {},
 ): Promise<SeededVacancy> {
   const recruiter = await t.user('recruiter')
@@ -34,7 +39,7 @@ export async function seedOpenVacancy(
       method: 'POST',
       url: '/clients',
       as: recruiter,
-      payload: { name: options.clientName ?? 'Acme Fietsen B.V.', country: 'NL' },
+      payload: { name: options.clientName ?? 'Acme Fietsen B.V.', country: options.clientCountry ?? 'NL' },
     }),
     201,
   )
@@ -46,7 +51,7 @@ export async function seedOpenVacancy(
       payload: {
         version: '2026-1',
         signedAt: '2026-01-02T10:00:00Z',
-        role: 'controller',
+        role: options.agreementRole ?? 'controller',
         documentRef: 'dms://agreements/acme',
       },
     }),
@@ -59,7 +64,7 @@ export async function seedOpenVacancy(
       as: recruiter,
       payload: {
         clientId: client.id,
-        title: 'Senior backend engineer',
+        title: options.title ?? 'Senior backend engineer',
         purpose: PURPOSE,
         legalBasis,
         language: options.language ?? 'en',
