@@ -81,6 +81,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
     ajv: undefined,
+    // A first start creates the embedded database and runs every migration inside the database
+    // plugin: on a small, busy machine that takes longer than Fastify's default 10 s per plugin.
+    pluginTimeout: 120_000,
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(responseSerializerCompiler)

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import autocannon from 'autocannon'
 import postgres from 'postgres'
@@ -73,6 +74,12 @@ export async function startProcess(
     url,
     stop: () =>
       new Promise((resolve) => {
+        // BENCH_CPU=1: the process's CPU seconds (user + system), steadier than a rate on a shared machine.
+        if (process.env.BENCH_CPU && child.pid) {
+          const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+          const seconds = (Number(fields[11]) + Number(fields[12])) / 100
+          process.stdout.write(`  (${entry}: ${seconds.toFixed(2)} s of CPU)\n`)
+        }
         if (child.exitCode !== null) return resolve()
         child.once('exit', () => resolve())
         child.kill('SIGTERM')

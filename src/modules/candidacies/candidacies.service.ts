@@ -186,18 +186,16 @@ export async function sourceCandidate(
       errors: [{ field: 'body.source.collectedAt', message: 'cannot be in the future' }],
     })
   }
-  // Art. 17/21: an erased or objecting person is never sourced again; nothing of this request is kept.
-  // The vacancy is read with its prepared statement, outside the transaction: one that closes at
-  // this very moment still erases this candidacy on time, as retention counts from its closing.
-  const [suppressed, vacancy] = await Promise.all([
-    isSuppressed(deps.db, deps.config.SERVER_SECRET!, normalized),
-    findVacancyDetail(deps.db, vacancyId),
-  ])
-  if (suppressed) throw new AppError('sourcing.suppressed')
-
   const attempt = () =>
     deps.db.transaction(async (tx): Promise<CandidacyDetail> => {
-      const existing = await findPersonIdsByEmails(tx, normalized)
+      // One round trip with the transaction's BEGIN. Art. 17/21: an erased or objecting person is
+      // never sourced again; nothing of this request is kept (the transaction rolls back).
+      const [suppressed, vacancy, existing] = await Promise.all([
+        isSuppressed(tx, deps.config.SERVER_SECRET!, normalized),
+        findVacancyDetail(tx, vacancyId),
+        findPersonIdsByEmails(tx, normalized),
+      ])
+      if (suppressed) throw new AppError('sourcing.suppressed')
       if (!vacancy) throw new AppError('vacancy.not_found')
       if (vacancy.status !== 'open')
         throw new AppError('vacancy.not_open', `The vacancy is ${vacancy.status}.`)
