@@ -68,6 +68,12 @@ export function statement<Values extends Record<string, unknown>, Result>(
   }
 }
 
+/**
+ * `column = any($n)`: a list as one array parameter, so the statement's text (and the statement
+ * built once) does not change with the list's length.
+ */
+export const anyOf = (column: PgColumn, name: string) => sql`${column} = any(${sql.placeholder(name)})`
+
 type Row = Record<string, unknown>
 
 /**

@@ -5,7 +5,7 @@ import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createDatabase, type DatabaseHandle } from '../../src/db/client'
 import { migrateDatabase } from '../../src/db/migrate'
-import { rowInserter, rowUpdater, statement } from '../../src/db/prepared'
+import { anyOf, rowInserter, rowUpdater, statement } from '../../src/db/prepared'
 import { people } from '../../src/modules/people/people.tables'
 import { cloneTemplate } from '../helpers/databases'
 
@@ -18,6 +18,7 @@ const personById = statement((db) =>
     .from(people)
     .where(eq(people.id, sql.placeholder('id'))),
 )
+const peopleByIds = statement((db) => db.select().from(people).where(anyOf(people.id, 'ids')))
 const personRows = rowInserter(people)
 const updatePerson = rowUpdater(people, people.id)
 
@@ -71,6 +72,15 @@ describe.each(drivers)('statements built once (%s)', (_driver, open) => {
     expect(returned).toMatchObject({ id: full.id, phone: '+31 6 1234 5678', restrictedAt: full.restrictedAt })
     const [stored] = await personById(handle.db, { id: sparse.id })
     expect(stored).toMatchObject({ id: sparse.id, phone: null, restrictedAt: null, createdAt: at })
+  })
+
+  it('takes a list as one array parameter, whatever its length', async () => {
+    const rows = [person(), person(), person()]
+    for (const row of rows) await personRows.insert(handle.db, row)
+    const ids = (found: Array<{ id: string }>) => found.map((row) => row.id).sort()
+    expect(ids(await peopleByIds(handle.db, { ids: rows.map((row) => row.id) }))).toEqual(ids(rows))
+    expect(ids(await peopleByIds(handle.db, { ids: [rows[1]!.id] }))).toEqual([rows[1]!.id])
+    expect(await peopleByIds(handle.db, { ids: [crypto.randomUUID()] })).toEqual([])
   })
 
   it('runs inside the transaction it is given: sees its writes, and a rollback leaves nothing', async () => {

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, isNotNull, lte, not, notInArray, or, sql } from 'drizzle-orm'
-import type { Executor } from '../../db/client'
-import { rowInserter } from '../../db/prepared'
+import type { Database, Executor } from '../../db/client'
+import { rowInserter, rowUpdater, statement } from '../../db/prepared'
 import { people } from '../people/people.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
 import { type ConsentState, candidacies, facts, type Stage, stageChanges } from './candidacies.tables'
@@ -32,24 +32,24 @@ const contextColumns = {
   },
 }
 
-/** The candidacy with what decides the rules about it: its vacancy's basis, status and client. */
-export async function findCandidacyContext(db: Executor, id: string): Promise<CandidacyContext | undefined> {
-  const [row] = await db
+const contextQuery = (db: Database) =>
+  db
     .select(contextColumns)
     .from(candidacies)
     .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
-    .where(eq(candidacies.id, id))
+    .where(eq(candidacies.id, sql.placeholder('id')))
+const candidacyContext = statement((db) => contextQuery(db))
+const lockedCandidacyContext = statement((db) => contextQuery(db).for('update', { of: candidacies }))
+
+/** The candidacy with what decides the rules about it: its vacancy's basis, status and client. */
+export async function findCandidacyContext(db: Executor, id: string): Promise<CandidacyContext | undefined> {
+  const [row] = await candidacyContext(db, { id })
   return row
 }
 
 /** Same, locking the candidacy row for the rest of the transaction (stage changes, consent, ledger). */
 export async function lockCandidacyContext(db: Executor, id: string): Promise<CandidacyContext | undefined> {
-  const [row] = await db
-    .select(contextColumns)
-    .from(candidacies)
-    .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
-    .where(eq(candidacies.id, id))
-    .for('update', { of: candidacies })
+  const [row] = await lockedCandidacyContext(db, { id })
   return row
 }
 
@@ -72,12 +72,14 @@ export async function candidacyExists(
   return row?.id
 }
 
+const candidacyUpdate = rowUpdater(candidacies, candidacies.id)
+
 export async function updateCandidacy(
   db: Executor,
   id: string,
   changes: Partial<NewCandidacy>,
 ): Promise<void> {
-  await db.update(candidacies).set(changes).where(eq(candidacies.id, id))
+  await candidacyUpdate(db, id, changes)
 }
 
 /** One statement a fact, sent together: the order of the rows is the order given. */

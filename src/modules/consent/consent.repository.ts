@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
-import { statement } from '../../db/prepared'
+import { rowInserter, statement } from '../../db/prepared'
 import { candidacies } from '../candidacies/candidacies.tables'
 import { people } from '../people/people.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
@@ -18,8 +18,11 @@ export async function findConsentText(db: Executor, hash: string) {
   return row
 }
 
+const linkRows = rowInserter(linkTokens)
+
+/** One statement a link, sent together (a mail makes two or three). */
 export async function insertLinkTokens(db: Executor, rows: NewLinkToken[]): Promise<void> {
-  if (rows.length > 0) await db.insert(linkTokens).values(rows)
+  await Promise.all(rows.map((row) => linkRows.insert(db, row)))
 }
 
 const linkColumns = {

@@ -1,6 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
-import { rowInserter, rowUpdater } from '../../db/prepared'
+import { rowInserter, rowUpdater, statement } from '../../db/prepared'
 import { candidacies } from '../candidacies/candidacies.tables'
 import { ledgerEvents } from './ledger.tables'
 
@@ -14,16 +14,20 @@ export interface ChainHead {
 }
 
 /** Locks the candidacy row: appends to one chain happen one at a time, so the chain never forks. */
-export async function lockChainHead(tx: Executor, candidacyId: string): Promise<ChainHead | undefined> {
-  const [row] = await tx
+const lockedChainHead = statement((db) =>
+  db
     .select({
       vacancyId: candidacies.vacancyId,
       ledgerSeq: candidacies.ledgerSeq,
       ledgerHead: candidacies.ledgerHead,
     })
     .from(candidacies)
-    .where(eq(candidacies.id, candidacyId))
-    .for('update')
+    .where(eq(candidacies.id, sql.placeholder('candidacyId')))
+    .for('update'),
+)
+
+export async function lockChainHead(tx: Executor, candidacyId: string): Promise<ChainHead | undefined> {
+  const [row] = await lockedChainHead(tx, { candidacyId })
   return row
 }
 

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, lt, lte, notInArray, type SQL, sql } from 'drizzle-orm'
 import { type Executor, queryRows } from '../../db/client'
+import { statement } from '../../db/prepared'
 import { candidacies, facts } from '../candidacies/candidacies.tables'
 import { linkTokens } from '../consent/consent.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
@@ -31,8 +32,16 @@ export async function insertMessageOnce(
   return { row: existing!, created: false }
 }
 
+const lockedMessage = statement((db) =>
+  db
+    .select()
+    .from(messages)
+    .where(eq(messages.id, sql.placeholder('id')))
+    .for('update'),
+)
+
 export async function lockMessage(db: Executor, id: string): Promise<MessageRow | undefined> {
-  const [row] = await db.select().from(messages).where(eq(messages.id, id)).for('update')
+  const [row] = await lockedMessage(db, { id })
   return row
 }
 
@@ -91,12 +100,16 @@ export async function hasSentMessage(db: Executor, candidacyId: string): Promise
   return rows.length > 0
 }
 
-/** The kinds of facts held for a candidacy: the categories of data a mail must name (Art. 14(1)(d)). */
-export async function factKindsOf(db: Executor, candidacyId: string): Promise<string[]> {
-  const rows = await db
+const factKinds = statement((db) =>
+  db
     .selectDistinct({ kind: facts.kind })
     .from(facts)
-    .where(eq(facts.candidacyId, candidacyId))
+    .where(eq(facts.candidacyId, sql.placeholder('candidacyId'))),
+)
+
+/** The kinds of facts held for a candidacy: the categories of data a mail must name (Art. 14(1)(d)). */
+export async function factKindsOf(db: Executor, candidacyId: string): Promise<string[]> {
+  const rows = await factKinds(db, { candidacyId })
   return rows.map((row) => row.kind).sort()
 }
 

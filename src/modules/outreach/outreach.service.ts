@@ -12,13 +12,12 @@ import {
   type CandidacyContext,
   type CandidacyRow,
   lockCandidacyContext,
-  updateCandidacy,
 } from '../candidacies/candidacies.repository'
 import { ENDED_STAGES, effectiveConsentState } from '../candidacies/candidacies.service'
 import { findClient } from '../clients/clients.repository'
 import { insertLinkTokens } from '../consent/consent.repository'
 import { issueLink, linkUrl, requestConsentInTransaction } from '../consent/consent.service'
-import { appendLedgerEvents } from '../ledger/ledger.service'
+import { appendToLockedChain } from '../ledger/ledger.service'
 import { listEmails, lockPerson, type PersonEmailRow, type PersonRow } from '../people/people.repository'
 import { isSuppressed } from '../suppression/suppression.service'
 import { findVacancyDetail } from '../vacancies/vacancies.repository'
@@ -504,15 +503,20 @@ async function recordSent(
     ) {
       const locked = await lockCandidacyContext(tx, candidacy.id)
       if (locked && locked.candidacy.noticeStatus !== 'sent') {
-        await appendLedgerEvents(tx, candidacy.id, [
-          {
-            type: 'notice_sent',
-            actor: { type: 'system' },
-            occurredAt: now,
-            evidence: { message: message.id, template: message.template },
-          },
-        ])
-        await updateCandidacy(tx, candidacy.id, { noticeStatus: 'sent', noticeSentAt: now, updatedAt: now })
+        await appendToLockedChain(
+          tx,
+          candidacy.id,
+          locked.candidacy,
+          [
+            {
+              type: 'notice_sent',
+              actor: { type: 'system' },
+              occurredAt: now,
+              evidence: { message: message.id, template: message.template },
+            },
+          ],
+          { noticeStatus: 'sent', noticeSentAt: now, updatedAt: now },
+        )
       }
     }
   })

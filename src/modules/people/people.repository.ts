@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
-import { rowInserter, statement } from '../../db/prepared'
+import { anyOf, rowInserter, rowUpdater, statement } from '../../db/prepared'
 import { type IdentifierKind, people, personEmails, personIdentifiers } from './people.tables'
 
 export type PersonRow = typeof people.$inferSelect
@@ -8,21 +8,39 @@ export type PersonEmailRow = typeof personEmails.$inferSelect
 export type PersonIdentifierRow = typeof personIdentifiers.$inferSelect
 
 /** The distinct people holding any of these normalised addresses. */
-export async function findPersonIdsByEmails(db: Executor, normalized: string[]): Promise<string[]> {
-  const rows = await db
+const personIdsByEmails = statement((db) =>
+  db
     .selectDistinct({ personId: personEmails.personId })
     .from(personEmails)
-    .where(inArray(personEmails.normalized, normalized))
+    .where(anyOf(personEmails.normalized, 'normalized')),
+)
+
+export async function findPersonIdsByEmails(db: Executor, normalized: string[]): Promise<string[]> {
+  const rows = await personIdsByEmails(db, { normalized })
   return rows.map((row) => row.personId)
 }
 
+const personById = statement((db) =>
+  db
+    .select()
+    .from(people)
+    .where(eq(people.id, sql.placeholder('id'))),
+)
+const lockedPersonById = statement((db) =>
+  db
+    .select()
+    .from(people)
+    .where(eq(people.id, sql.placeholder('id')))
+    .for('update'),
+)
+
 export async function findPerson(db: Executor, id: string): Promise<PersonRow | undefined> {
-  const [row] = await db.select().from(people).where(eq(people.id, id))
+  const [row] = await personById(db, { id })
   return row
 }
 
 export async function lockPerson(db: Executor, id: string): Promise<PersonRow | undefined> {
-  const [row] = await db.select().from(people).where(eq(people.id, id)).for('update')
+  const [row] = await lockedPersonById(db, { id })
   return row
 }
 
@@ -32,8 +50,10 @@ export async function insertPerson(db: Executor, person: typeof people.$inferIns
   await peopleRows.insert(db, person)
 }
 
+const personUpdate = rowUpdater(people, people.id)
+
 export async function updatePerson(db: Executor, id: string, changes: Partial<typeof people.$inferInsert>) {
-  await db.update(people).set(changes).where(eq(people.id, id))
+  await personUpdate(db, id, changes)
 }
 
 /** Adds addresses; ones the person already has are skipped. */
@@ -58,13 +78,17 @@ const insertEmail = statement((db) =>
     .returning(),
 ) as (db: Executor, email: typeof personEmails.$inferInsert) => Promise<PersonEmailRow[]>
 
-export function listEmails(db: Executor, personIds: string[]): Promise<PersonEmailRow[]> {
-  if (personIds.length === 0) return Promise.resolve([])
-  return db
+const emailsOf = statement((db) =>
+  db
     .select()
     .from(personEmails)
-    .where(inArray(personEmails.personId, personIds))
-    .orderBy(asc(personEmails.createdAt), asc(personEmails.normalized))
+    .where(anyOf(personEmails.personId, 'personIds'))
+    .orderBy(asc(personEmails.createdAt), asc(personEmails.normalized)),
+)
+
+export function listEmails(db: Executor, personIds: string[]): Promise<PersonEmailRow[]> {
+  if (personIds.length === 0) return Promise.resolve([])
+  return emailsOf(db, { personIds })
 }
 
 /** Whether another person already holds one of these addresses. */

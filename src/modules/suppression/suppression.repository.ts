@@ -1,14 +1,18 @@
-import { inArray } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
+import { anyOf, statement } from '../../db/prepared'
 import { type SuppressionReason, suppressions } from './suppression.tables'
+
+const suppressedAmong = statement((db) =>
+  db
+    .select({ addressHash: suppressions.addressHash })
+    .from(suppressions)
+    .where(anyOf(suppressions.addressHash, 'hashes'))
+    .limit(1),
+)
 
 export async function anySuppressed(db: Executor, hashes: string[]): Promise<boolean> {
   if (hashes.length === 0) return false
-  const rows = await db
-    .select({ addressHash: suppressions.addressHash })
-    .from(suppressions)
-    .where(inArray(suppressions.addressHash, hashes))
-    .limit(1)
+  const rows = await suppressedAmong(db, { hashes })
   return rows.length > 0
 }
 
