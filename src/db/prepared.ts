@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { eq, is, SQL, sql } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import { drizzle } from 'drizzle-orm/postgres-js'
 import type { Database, Executor } from './client'
@@ -78,47 +78,77 @@ type Row = Record<string, unknown>
 
 /**
  * The values of a built statement: a placeholder for each column given, a literal NULL for each
- * given as null (drizzle would pass a placeholder's null through the column's encoder). The shape
- * — which columns, which of them null — names the statement.
+ * given as null (drizzle would pass a placeholder's null through the column's encoder), and an SQL
+ * expression as itself. The shape — which columns, which null, which expression — names the statement.
  */
-function shapeOf(row: Row): { id: string; keys: string[]; nulls: string[] } {
+const expressionIds = new WeakMap<SQL, number>()
+let expressionCount = 0
+function expressionId(expression: SQL): number {
+  const known = expressionIds.get(expression)
+  if (known !== undefined) return known
+  expressionCount++
+  expressionIds.set(expression, expressionCount)
+  return expressionCount
+}
+
+interface Shape {
+  id: string
+  keys: string[]
+  nulls: string[]
+  expressions: Map<string, SQL>
+}
+
+function shapeOf(row: Row): Shape {
   const keys = Object.keys(row)
     .filter((key) => row[key] !== undefined)
     .sort()
   const nulls = keys.filter((key) => row[key] === null)
-  return { id: `${keys.join(',')}|${nulls.join(',')}`, keys, nulls }
+  const expressions = new Map(
+    keys.flatMap((key) => (is(row[key], SQL) ? [[key, row[key] as SQL] as const] : [])),
+  )
+  const named = [...expressions].map(([key, expression]) => `${key}=${expressionId(expression)}`)
+  return { id: `${keys.join(',')}|${nulls.join(',')}|${named.join(',')}`, keys, nulls, expressions }
 }
-const placeholders = ({ keys, nulls }: { keys: string[]; nulls: string[] }) =>
-  Object.fromEntries(keys.map((key) => [key, nulls.includes(key) ? sql`null` : sql.placeholder(key)]))
+const placeholders = ({ keys, nulls, expressions }: Shape) =>
+  Object.fromEntries(
+    keys.map((key) => [
+      key,
+      expressions.get(key) ?? (nulls.includes(key) ? sql`null` : sql.placeholder(key)),
+    ]),
+  )
 
 /**
  * Inserts one row of a table with a statement built once per set of columns given (the common
  * case on hot paths: one person, one candidacy, one ledger event).
  */
-export function rowInserter<Table extends PgTable>(table: Table) {
+export function rowInserter<Table extends PgTable>(
+  table: Table,
+  options: { ignoreConflictsOn?: PgColumn } = {},
+) {
   const plain = new Map<string, (executor: Executor, values: Row) => Promise<unknown>>()
   const returning = new Map<string, (executor: Executor, values: Row) => Promise<unknown>>()
+  const insertOf = (db: Database, shape: Shape) => {
+    const insert = db.insert(table).values(placeholders(shape) as never)
+    return options.ignoreConflictsOn
+      ? insert.onConflictDoNothing({ target: options.ignoreConflictsOn })
+      : insert
+  }
   return {
     async insert(executor: Executor, row: Table['$inferInsert']): Promise<void> {
       const shape = shapeOf(row)
       let run = plain.get(shape.id)
       if (!run) {
-        run = statement((db) => db.insert(table).values(placeholders(shape) as never))
+        run = statement((db) => insertOf(db, shape))
         plain.set(shape.id, run)
       }
       await run(executor, row)
     },
+    /** The row as stored; undefined when it was skipped for a conflict (`ignoreConflictsOn`). */
     async insertReturning(executor: Executor, row: Table['$inferInsert']): Promise<Table['$inferSelect']> {
       const shape = shapeOf(row)
       let run = returning.get(shape.id)
       if (!run) {
-        run = statement(
-          (db) =>
-            db
-              .insert(table)
-              .values(placeholders(shape) as never)
-              .returning() as never,
-        )
+        run = statement((db) => insertOf(db, shape).returning() as never)
         returning.set(shape.id, run)
       }
       const [inserted] = (await run(executor, row)) as Array<Table['$inferSelect']>
@@ -130,7 +160,11 @@ export function rowInserter<Table extends PgTable>(table: Table) {
 /** Updates one row by its key column, with a statement built once per set of columns changed. */
 export function rowUpdater<Table extends PgTable>(table: Table, key: PgColumn) {
   const built = new Map<string, (executor: Executor, values: Row) => Promise<unknown>>()
-  return async (executor: Executor, id: string, changes: Partial<Table['$inferInsert']>): Promise<void> => {
+  return async (
+    executor: Executor,
+    id: string,
+    changes: { [K in keyof Table['$inferInsert']]?: Table['$inferInsert'][K] | SQL },
+  ): Promise<void> => {
     const shape = shapeOf(changes)
     let run = built.get(shape.id)
     if (!run) {

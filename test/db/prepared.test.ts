@@ -103,4 +103,21 @@ describe.each(drivers)('statements built once (%s)', (_driver, open) => {
     const [stored] = await personById(handle.db, { id: row.id })
     expect(stored).toMatchObject({ phone: '+31 20 555 0100', location: null, headline: 'Backend engineer' })
   })
+
+  it('sets an SQL expression as itself, and tells two expressions on the same column apart', async () => {
+    const row = person({ location: 'Utrecht' })
+    await personRows.insert(handle.db, row)
+    await updatePerson(handle.db, row.id, { location: sql`upper(${people.location})` })
+    expect((await personById(handle.db, { id: row.id }))[0]).toMatchObject({ location: 'UTRECHT' })
+    await updatePerson(handle.db, row.id, { location: sql`lower(${people.location})` })
+    expect((await personById(handle.db, { id: row.id }))[0]).toMatchObject({ location: 'utrecht' })
+  })
+
+  it('skips a row that conflicts when told to, and says so', async () => {
+    const once = rowInserter(people, { ignoreConflictsOn: people.id })
+    const row = person()
+    expect(await once.insertReturning(handle.db, row)).toMatchObject({ id: row.id })
+    expect(await once.insertReturning(handle.db, { ...row, fullName: 'Second' })).toBeUndefined()
+    expect((await personById(handle.db, { id: row.id }))[0]).toMatchObject({ fullName: 'Statement Test' })
+  })
 })

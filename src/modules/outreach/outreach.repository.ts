@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, lt, lte, notInArray, type SQL, sql } from 'drizzle-orm'
 import { type Executor, queryRows } from '../../db/client'
-import { statement } from '../../db/prepared'
+import { rowInserter, rowUpdater, statement } from '../../db/prepared'
 import { candidacies, facts } from '../candidacies/candidacies.tables'
 import { linkTokens } from '../consent/consent.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
@@ -17,18 +17,22 @@ export const releasedDedupeKey = sql<
   string | null
 >`case when ${messages.dedupeKey} like 'once:%' then ${messages.dedupeKey} end`
 
+const messageRows = rowInserter(messages, { ignoreConflictsOn: messages.dedupeKey })
+const messageByDedupeKey = statement((db) =>
+  db
+    .select()
+    .from(messages)
+    .where(eq(messages.dedupeKey, sql.placeholder('dedupeKey'))),
+)
+
 /** Inserts unless a pending message with the same dedupe key exists; returns the one that counts. */
 export async function insertMessageOnce(
   db: Executor,
   message: NewMessage,
 ): Promise<{ row: MessageRow; created: boolean }> {
-  const [created] = await db
-    .insert(messages)
-    .values(message)
-    .onConflictDoNothing({ target: messages.dedupeKey })
-    .returning()
+  const created = await messageRows.insertReturning(db, message)
   if (created) return { row: created, created: true }
-  const [existing] = await db.select().from(messages).where(eq(messages.dedupeKey, message.dedupeKey!))
+  const [existing] = await messageByDedupeKey(db, { dedupeKey: message.dedupeKey! })
   return { row: existing!, created: false }
 }
 
@@ -52,8 +56,10 @@ export async function findMessage(db: Executor, id: string): Promise<MessageRow 
 
 export type MessageChanges = { [K in keyof NewMessage]?: NewMessage[K] | SQL }
 
+const messageUpdate = rowUpdater(messages, messages.id)
+
 export async function updateMessage(db: Executor, id: string, changes: MessageChanges): Promise<void> {
-  await db.update(messages).set(changes).where(eq(messages.id, id))
+  await messageUpdate(db, id, changes)
 }
 
 /** Ends every message still waiting for a candidacy; returns their ids so their jobs can be removed. */
