@@ -50,12 +50,21 @@ export interface MailFacts {
 }
 
 /** Everything a mail template may say, localised (see templates/mail/*). */
+/** Building an Intl formatter costs more than rendering the mail: one per locale and time zone. */
+const dateFormats = new Map<string, Intl.DateTimeFormat>()
+function dateFormat(locale: string, timeZone: string): Intl.DateTimeFormat {
+  const key = `${locale}|${timeZone}`
+  let format = dateFormats.get(key)
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone })
+    dateFormats.set(key, format)
+  }
+  return format
+}
+
 export function mailContext(config: Config, language: Language, facts: MailFacts) {
   const m = messagesFor(language)
-  const date = new Intl.DateTimeFormat(m['date.locale'], {
-    dateStyle: 'long',
-    timeZone: jurisdictionTimeZone(config.JURISDICTION),
-  })
+  const date = dateFormat(m['date.locale']!, jurisdictionTimeZone(config.JURISDICTION))
   return {
     language,
     controller: { name: config.CONTROLLER_NAME, contact: config.CONTROLLER_CONTACT, dpo: config.DPO_CONTACT },
