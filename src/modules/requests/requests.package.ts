@@ -1,4 +1,4 @@
-import { asc, eq, inArray } from 'drizzle-orm'
+import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
 import type { Services } from '../../services'
 import { accessLog } from '../audit/audit.tables'
@@ -10,6 +10,7 @@ import { ledgerEvents } from '../ledger/ledger.tables'
 import { messages } from '../outreach/outreach.tables'
 import { identifierBinding } from '../people/people.service'
 import { people, personEmails, personIdentifiers } from '../people/people.tables'
+import { parseProcessors } from '../records/records.service'
 import { trackingEvents } from '../tracking/tracking.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
 import { subjectRequests } from './requests.tables'
@@ -44,7 +45,15 @@ export async function buildAccessPackage(
     supervisoryAuthority: deps.config.SUPERVISORY_AUTHORITY,
   }
   if (!person) {
-    const body = { ...base, holdsData: false, person: null, candidacies: [], accessLog: [], requests: [] }
+    const body = {
+      ...base,
+      holdsData: false,
+      person: null,
+      candidacies: [],
+      messages: [],
+      accessLog: [],
+      requests: [],
+    }
     return render(deps, input.language, body, { candidacies: 0 })
   }
   const [emails, identifiers, rows, log, requests] = await Promise.all([
@@ -68,7 +77,7 @@ export async function buildAccessPackage(
       .from(accessLog)
       .innerJoin(users, eq(users.id, accessLog.userId))
       .where(eq(accessLog.personId, person.id))
-      .orderBy(asc(accessLog.at)),
+      .orderBy(asc(accessLog.at), asc(accessLog.id)),
     db
       .select({
         type: subjectRequests.type,
@@ -79,6 +88,7 @@ export async function buildAccessPackage(
       .where(eq(subjectRequests.personId, person.id)),
   ])
   const candidacyIds = rows.map((row) => row.candidacy.id)
+  const addresses = emails.map((email) => email.normalized)
   const clientIds = [...new Set(rows.map((row) => row.client.id))]
   const [factRows, events, mail, agreements] = await Promise.all([
     candidacyIds.length
@@ -91,17 +101,32 @@ export async function buildAccessPackage(
           .where(inArray(ledgerEvents.candidacyId, candidacyIds))
           .orderBy(asc(ledgerEvents.candidacyId), asc(ledgerEvents.seq))
       : [],
-    candidacyIds.length
+    // Mail about a candidacy, and mail to their address about no candidacy (their requests, the
+    // talent pool): as erasure finds it. Staff mail about their requests goes to staff, not here.
+    candidacyIds.length || addresses.length
       ? db
           .select()
           .from(messages)
-          .where(inArray(messages.candidacyId, candidacyIds))
-          .orderBy(asc(messages.queuedAt))
+          .where(
+            or(
+              candidacyIds.length ? inArray(messages.candidacyId, candidacyIds) : undefined,
+              addresses.length
+                ? and(isNull(messages.candidacyId), inArray(sql`lower(${messages.toAddress})`, addresses))
+                : undefined,
+            ),
+          )
+          .orderBy(asc(messages.queuedAt), asc(messages.id))
       : [],
     clientIds.length
       ? db.select().from(processingAgreements).where(inArray(processingAgreements.clientId, clientIds))
       : [],
   ])
+  // The mail provider is named as the records of processing name it (PROCESSORS), with where it
+  // is and what makes the transfer lawful (Art. 15(1)(c), 15(2)).
+  const configured = parseProcessors(deps.config.PROCESSORS)
+  const processors = configured.length
+    ? configured
+    : [{ name: 'e-mail provider', activity: 'e-mail delivery', country: '', safeguards: '' }]
   const messageIds = mail.map((message) => message.id)
   const tracking = messageIds.length
     ? await db
@@ -110,6 +135,21 @@ export async function buildAccessPackage(
         .where(inArray(trackingEvents.messageId, messageIds))
         .orderBy(asc(trackingEvents.occurredAt))
     : []
+  const messageView = (message: (typeof mail)[number]) => ({
+    template: message.template,
+    status: message.status,
+    to: message.toAddress,
+    sentAt: message.sentAt?.toISOString() ?? null,
+    subject: message.subject,
+    text: message.bodyText,
+    providerEvents: tracking
+      .filter((event) => event.messageId === message.id)
+      .map((event) => ({
+        type: event.type,
+        at: event.occurredAt.toISOString(),
+        details: event.payload,
+      })),
+  })
 
   const body = {
     ...base,
@@ -164,9 +204,18 @@ export async function buildAccessPackage(
           {
             name: client.name,
             role: `client (${agreement?.role ?? 'no agreement'})`,
+            agreementRole: agreement?.role ?? null,
+            country: client.country,
             received: candidacy.introducedAt !== null,
           },
-          { name: 'e-mail provider', role: 'processor', received: own.length > 0 },
+          ...processors.map((processor) => ({
+            name: processor.name,
+            role: 'processor',
+            activity: processor.activity,
+            country: processor.country,
+            safeguards: processor.safeguards,
+            received: own.length > 0,
+          })),
         ],
         facts: factRows
           .filter((fact) => fact.candidacyId === candidacy.id)
@@ -191,23 +240,11 @@ export async function buildAccessPackage(
             at: event.occurredAt.toISOString(),
             hash: event.hash,
           })),
-        messages: own.map((message) => ({
-          template: message.template,
-          status: message.status,
-          to: message.toAddress,
-          sentAt: message.sentAt?.toISOString() ?? null,
-          subject: message.subject,
-          text: message.bodyText,
-          providerEvents: tracking
-            .filter((event) => event.messageId === message.id)
-            .map((event) => ({
-              type: event.type,
-              at: event.occurredAt.toISOString(),
-              details: event.payload,
-            })),
-        })),
+        messages: own.map(messageView),
       }
     }),
+    /** Mail not about one vacancy: about their requests, the talent pool. */
+    messages: mail.filter((message) => message.candidacyId === null).map(messageView),
     accessLog: log.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
     requests: requests.map((request) => ({ ...request, receivedAt: request.receivedAt.toISOString() })),
   }
@@ -231,7 +268,68 @@ function render(
   const html = deps.templates.html.render('pages/access-package', {
     data: body,
     m: messagesFor(language),
+    l: packageLabels[language],
     language,
   })
   return { json, html, summary }
 }
+
+/** Words only the readable package uses, in the person's language (the page texts hold the rest). */
+const packageLabels = {
+  en: {
+    name: 'Name',
+    email: 'E-mail',
+    phone: 'Phone',
+    location: 'Location',
+    headline: 'Headline',
+    undeliverable: 'undeliverable',
+    otherMail: 'Other e-mail we sent you (about your requests, the talent pool)',
+    until: 'until',
+    notYet: 'not yet',
+    client: 'client',
+    processor: 'processor (works for us)',
+    agreement: {
+      controller: 'we decide what happens with your data',
+      processor: 'we work for the client',
+      joint: 'we decide together with the client',
+      none: 'no agreement',
+    },
+    safeguards: 'safeguards for the transfer',
+    status: {
+      received: 'received',
+      verified: 'identity checked',
+      in_progress: 'in progress',
+      completed: 'completed',
+      rejected: 'rejected',
+    },
+    received: 'received on',
+  },
+  nl: {
+    name: 'Naam',
+    email: 'E-mail',
+    phone: 'Telefoon',
+    location: 'Woonplaats',
+    headline: 'Kopregel',
+    undeliverable: 'onbestelbaar',
+    otherMail: 'Andere e-mail die wij u stuurden (over uw verzoeken, de talentenpool)',
+    until: 'tot',
+    notYet: 'nog niet',
+    client: 'opdrachtgever',
+    processor: 'verwerker (werkt voor ons)',
+    agreement: {
+      controller: 'wij bepalen wat er met uw gegevens gebeurt',
+      processor: 'wij werken voor de opdrachtgever',
+      joint: 'wij bepalen dat samen met de opdrachtgever',
+      none: 'geen overeenkomst',
+    },
+    safeguards: 'waarborgen voor de doorgifte',
+    status: {
+      received: 'ontvangen',
+      verified: 'identiteit gecontroleerd',
+      in_progress: 'in behandeling',
+      completed: 'afgehandeld',
+      rejected: 'afgewezen',
+    },
+    received: 'ontvangen op',
+  },
+} as const

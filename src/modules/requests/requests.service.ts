@@ -488,7 +488,6 @@ export type ErasureStep = 'start' | 'cancel_mail' | 'provider' | 'erase' | 'task
  * step again changes nothing. Returns the step the request is now at.
  */
 export async function erasureStep(deps: RequestDeps, requestId: string): Promise<ErasureStep> {
-  const provider: { addresses: string[] } = { addresses: [] }
   const result = await deps.db.transaction(
     async (tx): Promise<{ step: ErasureStep; cancelled: string[]; mailIds: string[] }> => {
       const request = await lockRequest(tx, requestId)
@@ -559,7 +558,9 @@ export async function erasureStep(deps: RequestDeps, requestId: string): Promise
           return { step: await move('provider'), cancelled, mailIds: [] }
         }
         case 'provider': {
-          provider.addresses = subject()!.addresses
+          // Before the step is stored, not after it commits: if the provider fails or the worker dies
+          // in between, the step runs again (the suppression list PUT is idempotent).
+          await suppressAtProvider(deps, subject()!.addresses)
           return { step: await move('erase'), cancelled: [], mailIds: [] }
         }
         case 'erase': {
@@ -643,7 +644,6 @@ export async function erasureStep(deps: RequestDeps, requestId: string): Promise
   )
   await removeCancelledJobs(deps, result.cancelled)
   await queueMessages(deps, result.mailIds)
-  if (provider.addresses.length > 0) await suppressAtProvider(deps, provider.addresses)
   return result.step
 }
 
@@ -677,7 +677,8 @@ export async function confirmErasureTask(
 
 /** With SparkPost, the provider is asked to suppress the address too, so nothing reaches it from any path. */
 async function suppressAtProvider(deps: Pick<Services, 'config'>, addresses: string[]): Promise<void> {
-  if (deps.config.mailTransport !== 'sparkpost' || !deps.config.SPARKPOST_API_KEY) return
+  if (deps.config.mailTransport !== 'sparkpost' || !deps.config.SPARKPOST_API_KEY || addresses.length === 0)
+    return
   const response = await fetch(`${deps.config.SPARKPOST_API_URL}/suppression-list`, {
     method: 'PUT',
     headers: { authorization: deps.config.SPARKPOST_API_KEY, 'content-type': 'application/json' },

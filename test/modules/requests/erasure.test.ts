@@ -1,19 +1,17 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows } from '../../../src/db/client'
-import { enqueueOutreach } from '../../../src/modules/outreach/outreach.service'
-import { erasureStep } from '../../../src/modules/requests/requests.service'
 import { eventually, startTestApp, type TestApp } from '../../helpers/app'
+import { formTokenOf, json, type SeededVacancy, seedOpenVacancy } from '../../helpers/seed'
 import {
-  answerConsent,
-  formTokenOf,
-  json,
-  requestConsent,
-  type SeededVacancy,
-  seedOpenVacancy,
-  sourcingPayload,
-} from '../../helpers/seed'
-import { findTraces } from '../../helpers/traces'
+  confirmTasksWhenWaiting,
+  erasedEvents,
+  erasureEndState,
+  expectErased,
+  heldRows,
+  someone,
+  verifiedErasure,
+} from './erasure.fixtures'
 
 let t: TestApp
 let vacancy: SeededVacancy
@@ -30,74 +28,6 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-interface Someone {
-  email: string
-  name: string
-  phone: string
-  candidacyIds: string[]
-}
-
-/** A person with two candidacies, identifiers, consent, mail sent and a provider event: data everywhere. */
-async function someone(tag: string): Promise<Someone> {
-  const email = `Erase.${tag}@Example.org`
-  const name = `Eraseme ${tag} Persona`
-  const phone = `+31 6 5555 ${tag.padStart(4, '0').slice(-4)}`
-  const candidacyIds: string[] = []
-  for (const target of [vacancy, second]) {
-    const payload = sourcingPayload({
-      email,
-      fullName: name,
-      person: { phone },
-      identifiers: [{ kind: 'bsn', value: '999999990' }],
-    })
-    const candidacy = json<{ id: string }>(
-      await t.request({
-        method: 'POST',
-        url: `/vacancies/${target.id}/candidacies`,
-        as: target.recruiter,
-        payload,
-      }),
-      201,
-    )
-    candidacyIds.push(candidacy.id)
-  }
-  const links = await requestConsent(t, candidacyIds[0]!, vacancy.recruiter)
-  await answerConsent(t, links.consentUrl)
-  const { messageId } = await enqueueOutreach(
-    t.app.services,
-    vacancy.recruiter.id,
-    candidacyIds[1]!,
-    'art14_notice',
-  )
-  await eventually(async () => {
-    const [row] = await queryRows<{ status: string }>(
-      t.app.db,
-      sql`select status from messages where id = ${messageId}`,
-    )
-    return row?.status === 'sent'
-  })
-  await t.request({
-    method: 'POST',
-    url: '/webhooks/sparkpost',
-    headers: { authorization: 'Bearer hook', 'content-type': 'application/json' },
-    payload: [
-      {
-        msys: {
-          message_event: {
-            type: 'delivery',
-            event_id: `erase-${tag}`,
-            timestamp: '1770714000',
-            rcpt_to: email.toLowerCase(),
-            rcpt_meta: { candor_message_id: messageId },
-          },
-        },
-      },
-    ],
-  })
-  json(await t.request({ method: 'GET', url: `/candidacies/${candidacyIds[0]}`, as: vacancy.recruiter }), 200)
-  return { email, name, phone, candidacyIds }
-}
-
 const selfServiceLink = (address: string) => {
   const mail = t.app.mailer
     .captured()
@@ -107,62 +37,9 @@ const selfServiceLink = (address: string) => {
   return mail!.text.match(/http:\/\/candor\.test(\/r\/[A-Za-z0-9_-]{43})/)![1]!
 }
 
-async function expectErased(person: Someone, requestId: string) {
-  const request = json<Record<string, any>>(
-    await t.request({ method: 'GET', url: `/requests/${requestId}`, as: vacancy.dpo }),
-    200,
-  )
-  expect(request).toMatchObject({ status: 'completed', currentStep: 'done', contactEmail: null })
-  expect(request.result.check).toMatchObject({ found: [] })
-  expect(request.result.check.columns).toBeGreaterThan(20)
-  // The answer mail is sent, then it too forgets the address.
-  await eventually(
-    async () =>
-      (
-        await queryRows<{ n: number }>(
-          t.app.db,
-          sql`select count(*)::int as n from messages where status in ('queued', 'sending')`,
-        )
-      )[0]!.n === 0,
-  )
-  const traces = await findTraces(t.databaseUrl, [
-    person.email,
-    person.email.toLowerCase(),
-    person.name,
-    person.phone,
-    '999999990',
-  ])
-  expect(traces).toEqual([])
-  for (const candidacyId of person.candidacyIds) {
-    const events = await queryRows<{ type: string }>(
-      t.app.db,
-      sql`select type from ledger_events where candidacy_id = ${candidacyId} order by seq`,
-    )
-    expect(events.map((event) => event.type)).toContain('erased')
-    expect(events.map((event) => event.type)).toContain('erasure_requested')
-    const view = json<{ stage: string; person: null }>(
-      await t.request({ method: 'GET', url: `/candidacies/${candidacyId}`, as: vacancy.dpo }),
-      200,
-    )
-    expect(view).toMatchObject({ stage: 'erased', person: null })
-  }
-  const verification = json<{ valid: boolean }>(
-    await t.request({ method: 'GET', url: '/ledger/verify', as: vacancy.dpo }),
-    200,
-  )
-  expect(verification.valid).toBe(true)
-  const again = await t.request({
-    method: 'POST',
-    url: `/vacancies/${vacancy.id}/candidacies`,
-    as: vacancy.recruiter,
-    payload: sourcingPayload({ email: person.email }),
-  })
-  expect(again.json()).toMatchObject({ status: 409, code: 'sourcing.suppressed' })
-}
-
 describe('erasure (Art. 17)', () => {
   it('a self-service erasure completes after its manual task is confirmed and leaves no trace', async () => {
-    const person = await someone('1001')
+    const person = await someone(t, [vacancy, second], '1001')
     const path = selfServiceLink(person.email)
     const page = await t.request({ method: 'GET', url: path })
     expect(page.statusCode).toBe(200)
@@ -209,61 +86,67 @@ describe('erasure (Art. 17)', () => {
       200,
     )
     expect(confirmed.tasks[0]).toMatchObject({ confirmedBy: vacancy.dpo.id })
-    await expectErased(person, row!.id)
+    await expectErased(t, vacancy, person, row!.id)
   })
 
-  it('an erasure stopped half-way (worker killed) finishes when run again, with the same end state', async () => {
-    const person = await someone('2002')
-    const registered = json<{ id: string }>(
-      await t.request({
-        method: 'POST',
-        url: '/requests',
-        as: vacancy.dpo,
-        payload: {
-          type: 'erasure',
-          email: person.email,
-          receivedAt: '2026-02-10T08:00:00Z',
-          channel: 'email',
-        },
-      }),
-      201,
-    )
-    const verified = await t.request({
-      method: 'POST',
-      url: `/requests/${registered.id}/verify`,
-      as: vacancy.dpo,
-      payload: { method: 'replied from the address on file' },
-    })
-    expect(verified.statusCode).toBe(200)
-    // Carry the first steps out by hand, as a worker would before it was killed.
-    await t.app.db.execute(
-      sql`update subject_requests set status = 'in_progress', current_step = 'start' where id = ${registered.id}`,
-    )
-    expect(await erasureStep(t.app.services, registered.id)).toBe('cancel_mail')
-    expect(await erasureStep(t.app.services, registered.id)).toBe('provider')
-    // "Killed" here: nothing else ran. Another worker picks the request up.
-    await t.app.queues.maintenance.add(
-      'erasure',
-      { requestId: registered.id },
-      { jobId: `erasure-resume-${registered.id}` },
-    )
-    const waiting = await eventually(async () => {
-      const current = json<Record<string, any>>(
-        await t.request({ method: 'GET', url: `/requests/${registered.id}`, as: vacancy.dpo }),
-        200,
-      )
-      return current.currentStep === 'tasks' && current
-    })
+  it('an erasure whose transaction fails half-way through deleting finishes when its job runs again, with the end state of an uninterrupted run', async () => {
+    // The same kind of person erased without interruption: what the interrupted one must end as.
+    const reference = await someone(t, [vacancy, second], '3003')
+    const referenceRequest = await verifiedErasure(t, vacancy.dpo, reference)
     json(
-      await t.request({
-        method: 'POST',
-        url: `/requests/${registered.id}/tasks/${waiting.tasks[0].id}/confirm`,
-        as: vacancy.dpo,
-      }),
+      await t.request({ method: 'POST', url: `/requests/${referenceRequest}/complete`, as: vacancy.dpo }),
       200,
     )
-    await expectErased(person, registered.id)
-    // Running it again changes nothing.
-    expect(await erasureStep(t.app.services, registered.id)).toBe('done')
+    await confirmTasksWhenWaiting(t, vacancy.dpo, referenceRequest)
+    await expectErased(t, vacancy, reference, referenceRequest)
+
+    const person = await someone(t, [vacancy, second], '2002')
+    const requestId = await verifiedErasure(t, vacancy.dpo, person)
+    const before = await heldRows(t, person)
+    expect(before.facts).toBeGreaterThan(0)
+    expect(before.link_tokens).toBeGreaterThan(0)
+    // The erase step deletes tracking events, mail, facts and decisions before link tokens: make
+    // PostgreSQL refuse that delete, so the step dies with its work half done.
+    await t.app.db.execute(
+      sql.raw(`create function test_interrupt_erasure() returns trigger language plpgsql as
+               $$ begin raise exception 'test: erasure interrupted while deleting'; end $$;
+               create trigger test_interrupt_erasure before delete on link_tokens
+               for each statement execute function test_interrupt_erasure()`),
+    )
+    try {
+      json(await t.request({ method: 'POST', url: `/requests/${requestId}/complete`, as: vacancy.dpo }), 200)
+      const job = (await t.app.queues.maintenance.getJob(`erasure-${requestId}`))!
+      // The worker ran start, cancel_mail and provider, then failed in erase; BullMQ holds the retry.
+      await eventually(async () => (await job.getState()) === 'delayed')
+      const failed = (await t.app.queues.maintenance.getJob(`erasure-${requestId}`))!
+      // It failed where the trigger stands, after the step's earlier deletes had run.
+      expect(failed.failedReason).toContain('delete from "link_tokens"')
+      const logged = t.logs
+        .map((line) => JSON.parse(line))
+        .find((line) => line.msg === 'job failed' && line.jobId === `erasure-${requestId}`)
+      expect(logged.err.code).toBe('P0001') // raise_exception: our trigger, not some other failure
+      expect(failed.attemptsMade).toBe(1)
+    } finally {
+      await t.app.db.execute(
+        sql.raw('drop trigger test_interrupt_erasure on link_tokens; drop function test_interrupt_erasure()'),
+      )
+    }
+    // Nothing of the failed step stayed: no `erased` event, every row still there, the step still to do.
+    const [stopped] = await queryRows<{ status: string; current_step: string }>(
+      t.app.db,
+      sql`select status, current_step from subject_requests where id = ${requestId}`,
+    )
+    expect(stopped).toEqual({ status: 'in_progress', current_step: 'erase' })
+    expect(await erasedEvents(t, person)).toEqual([0, 0])
+    expect(await heldRows(t, person)).toEqual(before)
+
+    // Run again: BullMQ's own retry, now rather than after its back-off (unless that already came).
+    const retry = (await t.app.queues.maintenance.getJob(`erasure-${requestId}`))!
+    if ((await retry.getState()) === 'delayed') await retry.promote()
+    await confirmTasksWhenWaiting(t, vacancy.dpo, requestId)
+    await expectErased(t, vacancy, person, requestId)
+    expect(await erasureEndState(t, vacancy.dpo, person, requestId)).toEqual(
+      await erasureEndState(t, vacancy.dpo, reference, referenceRequest),
+    )
   })
 })

@@ -3,11 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows } from '../../../src/db/client'
 import { enqueueOutreach } from '../../../src/modules/outreach/outreach.service'
 import { remindDpos } from '../../../src/modules/requests/requests.jobs'
+import en from '../../../templates/pages/messages.en.json'
+import nl from '../../../templates/pages/messages.nl.json'
 import { eventually, startTestApp, type TestApp } from '../../helpers/app'
 import {
   answerConsent,
   json,
-  requestConsent,
+  PURPOSE,
   type SeededVacancy,
   seedOpenVacancy,
   sourcingPayload,
@@ -36,6 +38,12 @@ const act = (id: string, action: string, payload?: Record<string, unknown>) =>
     as: vacancy.dpo,
     ...(payload ? { payload } : {}),
   })
+/** As the HTML templates escape text. */
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!,
+  )
 const mailsTo = (address: string) =>
   t.app.mailer.captured().filter((mail) => mail.to.toLowerCase() === address.toLowerCase())
 
@@ -160,123 +168,411 @@ describe('answering requests', () => {
     expect(JSON.parse(answer.body)).toMatchObject({ holdsData: false, candidacies: [] })
   })
 
-  it('the access package holds every category for a person with two candidacies, mail and provider events', async () => {
+  it('the access package holds every category for a person with two candidacies, mails and provider events: as JSON, and as HTML in their language', async () => {
     const email = 'Complete.Picture@Example.org'
-    const ids: string[] = []
-    for (const target of [vacancy, consentVacancy]) {
-      const payload = sourcingPayload({
-        email,
-        fullName: 'Complete Picture',
-        person: { phone: '+31 20 123 4567', headline: 'Engineer' },
-        identifiers: [{ kind: 'passport', value: 'NP1234567' }],
-      })
-      if (target === consentVacancy) {
-        payload.facts = []
-        delete (payload.person as Record<string, unknown>).headline
-      }
-      ids.push(
-        json<{ id: string }>(
-          await t.request({
-            method: 'POST',
-            url: `/vacancies/${target.id}/candidacies`,
-            as: target.recruiter,
-            payload,
-          }),
-          201,
-        ).id,
-      )
-    }
-    await answerConsent(t, (await requestConsent(t, ids[1]!, consentVacancy.recruiter)).consentUrl)
-    const { messageId } = await enqueueOutreach(t.app.services, vacancy.recruiter.id, ids[0]!, 'art14_notice')
-    await eventually(
-      async () =>
-        (
-          await queryRows<{ status: string }>(
-            t.app.db,
-            sql`select status from messages where id = ${messageId}`,
-          )
-        )[0]?.status === 'sent',
+    // A second vacancy, consent-based, with its own title, purpose and retention.
+    const dataPurpose =
+      "Placing a data platform engineer with Access Client B; we keep your profile only while you consent & can say 'no'."
+    const dataVacancy = json<{ id: string }>(
+      await t.request({
+        method: 'POST',
+        url: '/vacancies',
+        as: consentVacancy.recruiter,
+        payload: {
+          clientId: consentVacancy.clientId,
+          title: 'Data platform engineer',
+          purpose: dataPurpose,
+          legalBasis: 'consent',
+          language: 'en',
+          retentionDays: 90,
+        },
+      }),
+      201,
     )
-    await t.request({
+    json(
+      await t.request({
+        method: 'PATCH',
+        url: `/vacancies/${dataVacancy.id}`,
+        as: consentVacancy.recruiter,
+        payload: { status: 'open' },
+      }),
+      200,
+    )
+    const person = {
+      fullName: 'Complete Picture',
+      phone: '+31 20 123 4567',
+      headline: 'Engineer <backend>',
+      location: 'Utrecht',
+      language: 'nl',
+    }
+    const first = json<{ id: string; person: { id: string } }>(
+      await t.request({
+        method: 'POST',
+        url: `/vacancies/${vacancy.id}/candidacies`,
+        as: vacancy.recruiter,
+        payload: sourcingPayload({
+          email,
+          person,
+          fullName: person.fullName,
+          identifiers: [{ kind: 'passport', value: 'NP1234567' }],
+          facts: [
+            {
+              kind: 'skill',
+              value: 'TypeScript',
+              source: {
+                type: 'github',
+                url: 'https://github.com/complete-picture',
+                collectedAt: '2026-01-02T10:00:00Z',
+              },
+            },
+            {
+              kind: 'experience',
+              value: 'Six years at "Fietsenfabriek Noord"',
+              source: {
+                type: 'linkedin',
+                url: 'https://www.linkedin.com/in/complete-picture',
+                collectedAt: '2026-01-03T11:00:00Z',
+              },
+            },
+          ],
+        }),
+      }),
+      201,
+    )
+    // A consent vacancy takes contact data only until consent.
+    const second = json<{ id: string }>(
+      await t.request({
+        method: 'POST',
+        url: `/vacancies/${dataVacancy.id}/candidacies`,
+        as: consentVacancy.recruiter,
+        payload: sourcingPayload({
+          email,
+          person: { phone: person.phone },
+          fullName: person.fullName,
+          facts: [],
+        }),
+      }),
+      201,
+    )
+    const ids = [first.id, second.id]
+    const personId = first.person.id
+
+    // Two mails: the Art. 14 notice for the first, the consent request for the second (answered from the mail).
+    const notice = await enqueueOutreach(t.app.services, vacancy.recruiter.id, first.id, 'art14_notice')
+    const consentMail = await enqueueOutreach(
+      t.app.services,
+      consentVacancy.recruiter.id,
+      second.id,
+      'consent_request',
+    )
+    const consentLink = await eventually(async () =>
+      mailsTo(email)
+        .map((mail) => mail.text.match(/http:\/\/candor\.test\/c\/[A-Za-z0-9_-]{43}/)?.[0])
+        .find(Boolean),
+    )
+    expect((await answerConsent(t, consentLink)).statusCode).toBe(200)
+    json(
+      await t.request({
+        method: 'POST',
+        url: `/candidacies/${second.id}/facts`,
+        as: consentVacancy.recruiter,
+        payload: {
+          facts: [
+            {
+              kind: 'education',
+              value: 'MSc Computer Science, TU Delft',
+              source: {
+                type: 'stackoverflow',
+                url: 'https://stackoverflow.com/users/42/complete-picture',
+                collectedAt: '2026-01-04T12:00:00Z',
+              },
+            },
+          ],
+        },
+      }),
+      201,
+    )
+    // Two provider events on each mail.
+    const providerEvent = (id: string, type: string, timestamp: number, messageId: string) => ({
+      msys: {
+        [type === 'delivery' ? 'message_event' : 'track_event']: {
+          type,
+          event_id: id,
+          timestamp: String(timestamp),
+          rcpt_to: email.toLowerCase(),
+          ip_address: '192.0.2.7',
+          rcpt_meta: { candor_message_id: messageId },
+        },
+      },
+    })
+    await eventually(async () => {
+      const rows = await queryRows<{ status: string }>(
+        t.app.db,
+        sql`select status from messages where id in (${notice.messageId}, ${consentMail.messageId})`,
+      )
+      return rows.length === 2 && rows.every((row) => row.status === 'sent')
+    })
+    const hook = await t.request({
       method: 'POST',
       url: '/webhooks/sparkpost',
       headers: { authorization: 'Bearer hook', 'content-type': 'application/json' },
       payload: [
-        {
-          msys: {
-            message_event: {
-              type: 'delivery',
-              event_id: 'access-delivery-1',
-              timestamp: '1769850000',
-              rcpt_to: email.toLowerCase(),
-              ip_address: '192.0.2.7',
-              rcpt_meta: { candor_message_id: messageId },
-            },
-          },
-        },
+        providerEvent('access-1', 'delivery', 1769850000, notice.messageId),
+        providerEvent('access-2', 'open', 1769850600, notice.messageId),
+        providerEvent('access-3', 'delivery', 1769850060, consentMail.messageId),
+        providerEvent('access-4', 'click', 1769851200, consentMail.messageId),
       ],
     })
-    json(await t.request({ method: 'GET', url: `/candidacies/${ids[0]}`, as: vacancy.recruiter }), 200)
+    expect(hook.statusCode).toBe(200)
+    // Who looked: each recruiter reads their candidacy.
+    json(await t.request({ method: 'GET', url: `/candidacies/${first.id}`, as: vacancy.recruiter }), 200)
+    json(
+      await t.request({ method: 'GET', url: `/candidacies/${second.id}`, as: consentVacancy.recruiter }),
+      200,
+    )
 
-    const request = json<{ id: string }>(
-      await register({
-        type: 'access',
-        email,
-        receivedAt: '2026-01-31T09:00:00Z',
-        channel: 'email',
-        language: 'en',
-      }),
+    const request = json<{ id: string; language: string }>(
+      await register({ type: 'access', email, receivedAt: '2026-01-31T09:00:00Z', channel: 'email' }),
       201,
     )
+    expect(request.language).toBe('nl') // the person's language: the answer is written in it
     json(await act(request.id, 'verify', { method: 'replied from the address on file' }), 200)
+    // Every mail so far has gone out (the request's acknowledgement too), so its text is stored.
+    await eventually(
+      async () =>
+        (
+          await queryRows<{ n: number }>(
+            t.app.db,
+            sql`select count(*)::int as n from messages where status in ('queued', 'sending')`,
+          )
+        )[0]!.n === 0,
+    )
+
+    // What the database holds now, read independently of the package: all of it must be in the answer.
+    const held = []
+    for (const id of ids) {
+      const ledger = await queryRows<{ seq: number; type: string; hash: string; occurred_at: Date }>(
+        t.app.db,
+        sql`select seq, type, hash, occurred_at from ledger_events where candidacy_id = ${id} order by seq`,
+      )
+      const mail = await queryRows<{
+        id: string
+        template: string
+        subject: string
+        body_text: string
+        status: string
+      }>(
+        t.app.db,
+        sql`select id, template, subject, body_text, status from messages where candidacy_id = ${id} order by queued_at, id`,
+      )
+      const tracking = await queryRows<{ message_id: string; type: string; occurred_at: Date }>(
+        t.app.db,
+        sql`select message_id, type, occurred_at from tracking_events where candidacy_id = ${id} order by occurred_at`,
+      )
+      held.push({ id, ledger, mail, tracking })
+    }
+    // Mail to them about no candidacy: the acknowledgement of this request.
+    const direct = await queryRows<{
+      id: string
+      template: string
+      subject: string
+      body_text: string
+      status: string
+    }>(
+      t.app.db,
+      sql`select id, template, subject, body_text, status from messages
+          where candidacy_id is null and lower(to_address) = ${email.toLowerCase()} order by queued_at, id`,
+    )
+    expect(direct.map((item) => item.template)).toEqual(['request_received'])
+    // The two mails, each with the two provider events sent above.
+    expect(held.map((row) => row.mail)).toEqual([
+      [expect.objectContaining({ id: notice.messageId, template: 'art14_notice', status: 'opened' })],
+      [
+        expect.objectContaining({
+          id: consentMail.messageId,
+          template: 'consent_request',
+          status: 'clicked',
+        }),
+      ],
+    ])
+    expect(held.map((row) => row.tracking.map((event) => event.type))).toEqual([
+      ['delivery', 'open'],
+      ['delivery', 'click'],
+    ])
+    const log = await queryRows<{ at: Date; action: string; route: string; role: string; by: string }>(
+      t.app.db,
+      sql`select a.at, a.action, a.route, u.role, u.display_name as by from access_log a join users u on u.id = a.user_id
+          where a.person_id = ${personId} order by a.at, a.id`,
+    )
+    expect(log.map((entry) => entry.route)).toEqual(
+      expect.arrayContaining(['GET /candidacies/:id', 'POST /candidacies/:id/facts']),
+    )
+
     const done = json<Record<string, any>>(await act(request.id, 'complete'), 200)
-    expect(done.result.package).toMatchObject({ candidacies: 2, messages: 1, trackingEvents: 1 })
     const mail = await eventually(async () =>
       mailsTo(email).find((item) => /\/d\/[A-Za-z0-9_-]{43}/.test(item.text)),
     )
     const download = mail.text.match(/http:\/\/candor\.test(\/d\/[A-Za-z0-9_-]{43})/)![1]!
-    const json_ = JSON.parse((await t.request({ method: 'GET', url: `${download}?format=json` })).body)
-    expect(json_.person).toMatchObject({
+
+    // JSON: every category, value for value against the database.
+    const answer = JSON.parse((await t.request({ method: 'GET', url: `${download}?format=json` })).body)
+    expect(answer.person).toEqual({
       fullName: 'Complete Picture',
+      emails: [{ address: email, undeliverable: false }],
       phone: '+31 20 123 4567',
+      location: 'Utrecht',
+      headline: 'Engineer <backend>',
+      language: 'nl',
+      restricted: false,
       identifiers: [{ kind: 'passport', value: 'NP1234567' }],
     })
-    expect(json_.person.emails[0].address).toBe(email)
-    expect(json_.candidacies).toHaveLength(2)
-    const [first, secondCandidacy] = json_.candidacies
-    expect(first).toMatchObject({
-      vacancy: {
-        title: 'Senior backend engineer',
-        purpose: expect.stringContaining('Recruiting'),
-        legalBasis: 'legitimate_interest',
+    expect(answer.candidacies.map((candidacy: { id: string }) => candidacy.id).sort()).toEqual(
+      [...ids].sort(),
+    )
+    const sparkpost = {
+      name: 'SparkPost',
+      role: 'processor',
+      activity: 'e-mail delivery and delivery events',
+      country: 'US',
+      safeguards: expect.stringContaining('Standard Contractual Clauses'),
+      received: true,
+    }
+    const expected = [
+      {
+        vacancy: { title: 'Senior backend engineer', purpose: PURPOSE, legalBasis: 'legitimate_interest' },
+        client: { name: 'Access Client A', country: 'NL' },
+        retention: { daysAfterVacancyCloses: 28 },
+        facts: [
+          {
+            kind: 'experience',
+            value: 'Six years at "Fietsenfabriek Noord"',
+            specialCategory: null,
+            source: {
+              type: 'linkedin',
+              url: 'https://www.linkedin.com/in/complete-picture',
+              collectedAt: '2026-01-03T11:00:00.000Z',
+            },
+          },
+          {
+            kind: 'skill',
+            value: 'TypeScript',
+            specialCategory: null,
+            source: {
+              type: 'github',
+              url: 'https://github.com/complete-picture',
+              collectedAt: '2026-01-02T10:00:00.000Z',
+            },
+          },
+        ],
       },
-      client: { name: 'Access Client A' },
-      source: { type: 'linkedin', url: expect.stringContaining('linkedin.com') },
-      retention: { daysAfterVacancyCloses: 28 },
-    })
-    expect(first.recipients.map((recipient: { role: string }) => recipient.role)).toEqual([
-      'client (controller)',
-      'processor',
+      {
+        vacancy: {
+          title: 'Data platform engineer',
+          purpose: dataPurpose,
+          legalBasis: 'consent',
+        },
+        client: { name: 'Access Client B', country: 'NL' },
+        retention: { daysAfterVacancyCloses: 90 },
+        facts: [
+          {
+            kind: 'education',
+            value: 'MSc Computer Science, TU Delft',
+            specialCategory: null,
+            source: {
+              type: 'stackoverflow',
+              url: 'https://stackoverflow.com/users/42/complete-picture',
+              collectedAt: '2026-01-04T12:00:00.000Z',
+            },
+          },
+        ],
+      },
+    ]
+    for (const [index, { id, ledger, mail: sent, tracking }] of held.entries()) {
+      const candidacy = answer.candidacies.find((item: { id: string }) => item.id === id)
+      const want = expected[index]!
+      expect(candidacy).toMatchObject({
+        vacancy: want.vacancy,
+        client: want.client,
+        retention: want.retention,
+      })
+      expect(
+        [...candidacy.facts].sort((a: { kind: string }, b: { kind: string }) => a.kind.localeCompare(b.kind)),
+      ).toEqual(want.facts)
+      expect(candidacy.recipients).toEqual([
+        {
+          name: want.client.name,
+          role: 'client (controller)',
+          agreementRole: 'controller',
+          country: 'NL',
+          received: false,
+        },
+        sparkpost,
+      ])
+      // The ledger as it stood when the package was made (the hand-over is recorded right after).
+      expect(candidacy.ledger).toEqual(
+        ledger.map((event) =>
+          expect.objectContaining({
+            seq: event.seq,
+            type: event.type,
+            at: new Date(event.occurred_at).toISOString(),
+            hash: event.hash,
+          }),
+        ),
+      )
+      // Every mail of the candidacy, with its text as stored and the provider's events about it.
+      expect(candidacy.messages).toHaveLength(sent.length)
+      for (const stored of sent) {
+        const message = candidacy.messages.find(
+          (item: { subject: string }) => item.subject === stored.subject,
+        )
+        expect(message).toMatchObject({
+          template: stored.template,
+          status: stored.status,
+          to: email,
+          text: stored.body_text,
+        })
+        expect(message.providerEvents).toEqual(
+          tracking
+            .filter((event) => event.message_id === stored.id)
+            .map((event) => ({
+              type: event.type,
+              at: new Date(event.occurred_at).toISOString(),
+              details: expect.objectContaining({ ip_address: '192.0.2.7', rcpt_to: email.toLowerCase() }),
+            })),
+        )
+      }
+    }
+    expect(answer.messages).toEqual(
+      direct.map((stored) =>
+        expect.objectContaining({
+          template: stored.template,
+          status: stored.status,
+          to: email,
+          subject: stored.subject,
+          text: stored.body_text,
+        }),
+      ),
+    )
+    expect(answer.accessLog).toEqual(
+      log.map((entry) => ({
+        at: new Date(entry.at).toISOString(),
+        action: entry.action,
+        route: entry.route,
+        role: entry.role,
+        by: entry.by,
+      })),
+    )
+    expect(answer.requests).toEqual([
+      { type: 'access', status: 'verified', receivedAt: '2026-01-31T09:00:00.000Z' },
     ])
-    expect(first.facts[0]).toMatchObject({ kind: 'skill', source: { type: 'github' } })
-    // The package shows the ledger as it was handed over; the hand-over itself is recorded right after.
-    expect(first.ledger.map((event: { type: string }) => event.type)).toEqual([
-      'basis_asserted',
-      'notice_sent',
-    ])
-    expect(first.messages[0]).toMatchObject({
-      template: 'art14_notice',
-      status: 'delivered',
-      text: expect.stringContaining('Access Client A'),
+    expect(done.result.package).toMatchObject({
+      candidacies: 2,
+      facts: 3,
+      messages: 3,
+      ledgerEvents: held.reduce((sum, row) => sum + row.ledger.length, 0),
+      trackingEvents: 4,
+      accessLogEntries: log.length,
     })
-    expect(first.messages[0].providerEvents[0]).toMatchObject({
-      type: 'delivery',
-      details: { ip_address: '192.0.2.7' },
-    })
-    expect(secondCandidacy.ledger.map((event: { type: string }) => event.type)).toEqual([
-      'consent_requested',
-      'consent_given',
-    ])
     for (const id of ids) {
       const [exported] = await queryRows<{ evidence: Record<string, string> }>(
         t.app.db,
@@ -284,26 +580,105 @@ describe('answering requests', () => {
       )
       expect(exported!.evidence).toEqual({ request: request.id, format: 'access' })
     }
-    expect(json_.accessLog.length).toBeGreaterThan(0)
-    expect(json_.accessLog[0]).toMatchObject({
-      action: 'read',
-      route: 'GET /candidacies/:id',
-      role: 'recruiter',
-    })
+
+    // HTML: the same, readable, in Dutch; each candidacy's data inside that candidacy's section.
     const html = (await t.request({ method: 'GET', url: download })).body
-    for (const text of [
-      'Complete Picture',
-      'Access Client A',
-      'Access Client B',
-      'Senior backend engineer',
-      'NP1234567',
-      'LinkedIn',
-      'consent_given',
-      'delivery',
-      'Who looked at your data',
+    expect(html).toContain('<html lang="nl">')
+    const rowsOf = (part: string, table: string) =>
+      (part.split(`<table class="${table}">`)[1] ?? '').split('</table>')[0]!.split('<tr>').slice(1)
+    const personRows = rowsOf(html, 'person')
+    for (const [label, value] of [
+      ['Naam', 'Complete Picture'],
+      ['E-mail', email],
+      ['Telefoon', '+31 20 123 4567'],
+      ['Woonplaats', 'Utrecht'],
+      ['Kopregel', 'Engineer <backend>'],
+      ['passport', 'NP1234567'],
     ]) {
-      expect(html, text).toContain(text)
+      expect(personRows, label!).toContainEqual(
+        expect.stringContaining(`<th>${label}</th><td>${escapeHtml(value!)}`),
+      )
     }
+    const sections = html.split('<section class="candidacy" ').slice(1)
+    expect(sections).toHaveLength(2)
+    for (const [index, { id, ledger, mail: sent, tracking }] of held.entries()) {
+      const section = sections
+        .find((part) => part.startsWith(`id="candidacy-${id}"`))!
+        .split('</section>')[0]!
+      const want = expected[index]!
+      // Rows of the candidacy's own table, label and value together.
+      const row = (label: keyof typeof nl, value: string) =>
+        expect(section).toContain(`<tr><th>${nl[label]}</th><td>${value}</td></tr>`)
+      expect(section).toContain(`<h3>${nl['package.vacancy']}: ${escapeHtml(want.vacancy.title)}</h3>`)
+      row('package.client', `${escapeHtml(want.client.name)} (NL)`)
+      row('package.purpose', escapeHtml(want.vacancy.purpose))
+      row('package.basis', escapeHtml(nl[`basis.${want.vacancy.legalBasis}` as keyof typeof nl]))
+      row('package.retention', `${want.retention.daysAfterVacancyCloses} ${nl['package.retentionDays']}`)
+      const recipients = section.split('<ul class="recipients">')[1]!.split('</ul>')[0]!
+      expect(recipients).toContain(
+        `${escapeHtml(want.client.name)} (NL) — opdrachtgever: wij bepalen wat er met uw gegevens gebeurt (nog niet)`,
+      )
+      expect(recipients).toContain(
+        'SparkPost — verwerker (werkt voor ons): e-mail delivery and delivery events (US; waarborgen voor de doorgifte: EU Standard Contractual Clauses (2021/914)',
+      )
+      const facts = rowsOf(section, 'facts')
+      expect(facts).toHaveLength(want.facts.length)
+      for (const fact of want.facts) {
+        const sourceName = nl[`source.${fact.source.type}` as keyof typeof nl]
+        expect(facts, fact.value).toContainEqual(
+          expect.stringContaining(
+            `<td>${fact.kind}</td><td>${escapeHtml(fact.value)}</td><td>${sourceName} ${fact.source.url} (${fact.source.collectedAt})</td>`,
+          ),
+        )
+      }
+      const ledgerRows = rowsOf(section, 'ledger')
+      expect(ledgerRows).toHaveLength(ledger.length)
+      ledger.forEach((event, at) => {
+        expect(ledgerRows[at]).toContain(
+          `<td>${event.seq}</td><td>${new Date(event.occurred_at).toISOString()}</td><td>${event.type}</td>`,
+        )
+        expect(ledgerRows[at]).toContain(event.hash.slice(0, 16))
+      })
+      const articles = section.split('<article class="message">').slice(1)
+      expect(articles).toHaveLength(sent.length)
+      for (const stored of sent) {
+        const article = articles.find((part) =>
+          part.includes(`<strong>${escapeHtml(stored.subject)}</strong>`),
+        )
+        expect(article, stored.template).toBeDefined()
+        expect(article).toContain(`<pre>${escapeHtml(stored.body_text)}</pre>`)
+        for (const event of tracking.filter((item) => item.message_id === stored.id))
+          expect(article).toContain(`${event.type} (${new Date(event.occurred_at).toISOString()})`)
+      }
+    }
+    const other = html.split('<section class="other-mail">')[1]!.split('</section>')[0]!
+    const otherArticles = other.split('<article class="message">').slice(1)
+    expect(otherArticles).toHaveLength(direct.length)
+    direct.forEach((stored, at) => {
+      expect(otherArticles[at]).toContain(`<strong>${escapeHtml(stored.subject)}</strong>`)
+      expect(otherArticles[at]).toContain(`<pre>${escapeHtml(stored.body_text)}</pre>`)
+    })
+    const logRows = rowsOf(html, 'access-log')
+    expect(logRows).toHaveLength(log.length)
+    log.forEach((entry, at) => {
+      expect(logRows[at]!.trim()).toBe(
+        `<td>${new Date(entry.at).toISOString()}</td><td>${escapeHtml(entry.by)} (${entry.role})</td><td>${entry.action}</td><td>${escapeHtml(entry.route)}</td></tr>`,
+      )
+    })
+    expect(rowsOf(html, 'requests')).toEqual([
+      expect.stringContaining(
+        '<td>inzage</td><td>identiteit gecontroleerd</td><td>ontvangen op 2026-01-31T09:00:00.000Z</td>',
+      ),
+    ])
+    // In their language only: no English legal basis, no English labels.
+    for (const text of [
+      en['basis.legitimate_interest'],
+      en['basis.consent'],
+      en['package.retentionDays'],
+      '(not yet)',
+    ])
+      expect(html).not.toContain(escapeHtml(text))
+
     t.clock.advance({ days: 15 })
     try {
       const expired = await t.request({ method: 'GET', url: download })
