@@ -4,9 +4,11 @@ import type { SQL } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import type { ExtractTablesWithRelations } from 'drizzle-orm/relations'
 import { StartupError } from '../lib/exit'
-import * as schema from './schema'
+import type * as schema from './schema'
 
 export type Schema = typeof schema
+// drizzle is given no schema at run time: it would build a relational query builder for every
+// table on every transaction, and Candor writes its queries with the SQL-like builder only.
 export type Database = PgDatabase<PgQueryResultHKT, Schema>
 export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>
 /** What repositories take: the database or a transaction on it. */
@@ -37,7 +39,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       connection: { application_name: 'candor' },
     })
     return {
-      db: drizzle(alwaysPrepared(client), { schema }) as unknown as Database,
+      db: drizzle(alwaysPrepared(client)) as unknown as Database,
       kind: 'postgres',
       close: () => client.end({ timeout: 5 }),
     }
@@ -50,7 +52,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
   try {
     const client = await PGlite.create({ dataDir })
     return {
-      db: drizzle(client, { schema }) as unknown as Database,
+      db: drizzle(client) as unknown as Database,
       kind: 'pglite',
       close: async () => {
         await client.close()
