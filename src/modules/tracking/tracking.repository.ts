@@ -1,4 +1,4 @@
-import { and, inArray, isNull, lt, or, sql } from 'drizzle-orm'
+import { and, inArray, isNull, lt, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
 import { queryRows } from '../../db/client'
 import { type MessageStatus, messages } from '../outreach/outreach.tables'
@@ -23,26 +23,34 @@ export async function findMessagesFor(
   ids: string[],
   providerIds: string[],
 ): Promise<CorrelatedMessage[]> {
-  if (ids.length === 0 && providerIds.length === 0) return []
-  return db
-    .select({
-      id: messages.id,
-      candidacyId: messages.candidacyId,
-      template: messages.template,
-      status: messages.status,
-      providerMessageId: messages.providerMessageId,
-    })
-    .from(messages)
-    .where(
-      or(
-        ids.length > 0
-          ? sql`${messages.id} in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`
-          : undefined,
-        providerIds.length > 0
-          ? sql`${messages.providerMessageId} in (select value from jsonb_array_elements_text(${JSON.stringify(providerIds)}::jsonb))`
-          : undefined,
-      ),
-    )
+  const columns = {
+    id: messages.id,
+    candidacyId: messages.candidacyId,
+    template: messages.template,
+    status: messages.status,
+    providerMessageId: messages.providerMessageId,
+  }
+  // Two lookups, each on its own index: an OR of the two makes PostgreSQL scan the whole table.
+  const [byId, byProviderId] = await Promise.all([
+    ids.length === 0
+      ? []
+      : db
+          .select(columns)
+          .from(messages)
+          .where(
+            sql`${messages.id} in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`,
+          ),
+    providerIds.length === 0
+      ? []
+      : db
+          .select(columns)
+          .from(messages)
+          .where(
+            sql`${messages.providerMessageId} in (select value from jsonb_array_elements_text(${JSON.stringify(providerIds)}::jsonb))`,
+          ),
+  ])
+  const found = new Map([...byId, ...byProviderId].map((message) => [message.id, message]))
+  return [...found.values()]
 }
 
 export interface TrackingRow {

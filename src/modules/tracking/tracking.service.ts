@@ -86,10 +86,13 @@ export async function ingestEvents(
       if (!message || !incoming) continue
       statuses.set(message.id, laterStatus(statuses.get(message.id) ?? incoming, incoming))
     }
-    // The ladder is applied again under the rows' locks, against what another batch may have just stored.
+    // Statuses only climb, so a status no higher than the one just read can never be a move. The
+    // rest climb under the rows' locks, against what another batch may have stored meanwhile.
     const changed = await advanceMessageStatuses(
       tx,
-      [...statuses].map(([id, status]) => ({ id, status })),
+      [...statuses]
+        .filter(([id, status]) => STATUS_RANK[status] > STATUS_RANK[byId.get(id)!.status as MessageStatus])
+        .map(([id, status]) => ({ id, status })),
       STATUS_RANK,
       now,
     )
