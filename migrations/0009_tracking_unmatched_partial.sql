@@ -1,0 +1,2 @@
+DROP INDEX "tracking_events_unmatched_idx";--> statement-breakpoint
+CREATE INDEX "tracking_events_unmatched_idx" ON "tracking_events" USING btree ("received_at") WHERE "tracking_events"."message_id" is null;
