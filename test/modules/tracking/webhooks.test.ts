@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows } from '../../../src/db/client'
 import { enqueueOutreach, sendMessage } from '../../../src/modules/outreach/outreach.service'
+import { trackingJobs } from '../../../src/modules/tracking/tracking.jobs'
 import { startTestApp, type TestApp } from '../../helpers/app'
 import { json, type SeededVacancy, seedOpenVacancy, sourcingPayload } from '../../helpers/seed'
 
@@ -273,5 +274,41 @@ describe('the SparkPost webhook', () => {
       payload: sourcingPayload({ email: target.address }),
     })
     expect(sourced.json()).toMatchObject({ status: 409, code: 'sourcing.suppressed' })
+  })
+
+  it('keeps events about no message of ours for TRACKING_UNMATCHED_DAYS, then drops them; matched ones stay', async () => {
+    const target = await mailedCandidate('cleanup.reader@example.org')
+    const stranger = { messageId: crypto.randomUUID(), candidacyId: crypto.randomUUID() }
+    expect((await post(fixture('delivery.json', stranger))).statusCode).toBe(200)
+    expect((await post(fixture('delivery.json', target))).statusCode).toBe(200)
+    const unmatched = async () =>
+      (
+        await queryRows<{ n: number }>(
+          t.app.db,
+          sql`select count(*)::int as n from tracking_events where message_id is null`,
+        )
+      )[0]!.n
+    const matched = async () =>
+      (
+        await queryRows<{ n: number }>(
+          t.app.db,
+          sql`select count(*)::int as n from tracking_events where message_id = ${target.messageId}`,
+        )
+      )[0]!.n
+    const cleanup = trackingJobs(t.app).find((job) => job.name === 'tracking-unmatched-cleanup')!
+    const started = t.clock.now()
+    expect(await unmatched()).toBeGreaterThan(0)
+    const kept = await matched()
+    try {
+      t.clock.set(new Date(started.getTime() + (t.config.TRACKING_UNMATCHED_DAYS - 1) * 86_400_000))
+      await cleanup.process({} as never)
+      expect(await unmatched()).toBeGreaterThan(0)
+      t.clock.set(new Date(started.getTime() + (t.config.TRACKING_UNMATCHED_DAYS + 1) * 86_400_000))
+      await cleanup.process({} as never)
+      expect(await unmatched()).toBe(0)
+      expect(await matched()).toBe(kept)
+    } finally {
+      t.clock.set(started)
+    }
   })
 })
