@@ -109,7 +109,11 @@ function alwaysPrepared(client: PostgresClient): PostgresClient {
       }
       if (property === 'begin') return (...args: unknown[]) => pipelinedBegin(target, args)
       if (property === 'savepoint') {
-        const original = Reflect.get(target, property, receiver) as (...args: unknown[]) => unknown
+        const original = Reflect.get(target, property, receiver) as
+          | ((...args: unknown[]) => unknown)
+          | undefined
+        // A reserved connection (our transactions) has no savepoint of its own: nested transactions.
+        if (!original) return (...args: unknown[]) => reservedSavepoint(target, args)
         return (...args: unknown[]) =>
           original.apply(
             target,
@@ -140,6 +144,8 @@ async function pipelinedBegin(client: PostgresClient, args: unknown[]): Promise<
   const connection = await client.reserve()
   try {
     const begun = connection.unsafe('begin').execute()
+    // Awaited below; handled now so a failing BEGIN is not an unhandled rejection meanwhile.
+    begun.catch(() => undefined)
     let result: unknown
     try {
       result = await callback(alwaysPrepared(connection as unknown as PostgresClient))
@@ -153,6 +159,24 @@ async function pipelinedBegin(client: PostgresClient, args: unknown[]): Promise<
     return result
   } finally {
     connection.release()
+  }
+}
+
+let savepoints = 0
+
+/** A nested transaction on a reserved connection: a savepoint, released or rolled back to. */
+async function reservedSavepoint(connection: PostgresClient, args: unknown[]): Promise<unknown> {
+  const callback = args.find((arg) => typeof arg === 'function') as (tx: PostgresClient) => unknown
+  savepoints++
+  const name = `candor_savepoint_${savepoints}`
+  await connection.unsafe(`savepoint ${name}`)
+  try {
+    const result = await callback(alwaysPrepared(connection))
+    await connection.unsafe(`release savepoint ${name}`)
+    return result
+  } catch (error) {
+    await connection.unsafe(`rollback to savepoint ${name}`)
+    throw error
   }
 }
 

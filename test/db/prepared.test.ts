@@ -120,4 +120,20 @@ describe.each(drivers)('statements built once (%s)', (_driver, open) => {
     expect(await once.insertReturning(handle.db, { ...row, fullName: 'Second' })).toBeUndefined()
     expect((await personById(handle.db, { id: row.id }))[0]).toMatchObject({ fullName: 'Statement Test' })
   })
+
+  it('a nested transaction that fails rolls back to its savepoint; the outer one commits', async () => {
+    const outer = person()
+    const inner = person()
+    await handle.db.transaction(async (tx) => {
+      await personRows.insert(tx, outer)
+      await expect(
+        tx.transaction(async (nested) => {
+          await personRows.insert(nested, inner)
+          throw new Error('inner fails')
+        }),
+      ).rejects.toThrow('inner fails')
+    })
+    expect(await personById(handle.db, { id: outer.id })).toHaveLength(1)
+    expect(await personById(handle.db, { id: inner.id })).toHaveLength(0)
+  })
 })
