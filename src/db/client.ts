@@ -107,13 +107,8 @@ function alwaysPrepared(client: PostgresClient): PostgresClient {
         return (query: string, params?: unknown[], options?: Record<string, unknown>) =>
           target.unsafe(query, params as never, { ...options, prepare: true })
       }
-      if (property === 'begin') return (...args: unknown[]) => pipelinedBegin(target, args)
-      if (property === 'savepoint') {
-        const original = Reflect.get(target, property, receiver) as
-          | ((...args: unknown[]) => unknown)
-          | undefined
-        // A reserved connection (our transactions) has no savepoint of its own: nested transactions.
-        if (!original) return (...args: unknown[]) => reservedSavepoint(target, args)
+      if (property === 'begin' || property === 'savepoint') {
+        const original = Reflect.get(target, property, receiver) as (...args: unknown[]) => unknown
         return (...args: unknown[]) =>
           original.apply(
             target,
@@ -127,57 +122,6 @@ function alwaysPrepared(client: PostgresClient): PostgresClient {
       return Reflect.get(target, property, receiver)
     },
   })
-}
-
-/**
- * postgres.js's `begin` waits for BEGIN before sending the transaction's first statement: a round
- * trip of its own, and a socket write, which on loopback costs more CPU than the statement's
- * parameters. Here BEGIN leaves in the same write as the first statement. BEGIN on a reserved,
- * idle connection fails only when the connection does, and then so does every statement after it.
- */
-async function pipelinedBegin(client: PostgresClient, args: unknown[]): Promise<unknown> {
-  const callback = args.find((arg) => typeof arg === 'function') as (tx: PostgresClient) => unknown
-  if (typeof args[0] === 'string' && args[0].trim() !== '') {
-    // Transaction options (isolation level, …): postgres.js's own way.
-    return client.begin(args[0], (tx) => callback(alwaysPrepared(tx as unknown as PostgresClient)) as never)
-  }
-  const connection = await client.reserve()
-  try {
-    const begun = connection.unsafe('begin').execute()
-    // Awaited below; handled now so a failing BEGIN is not an unhandled rejection meanwhile.
-    begun.catch(() => undefined)
-    let result: unknown
-    try {
-      result = await callback(alwaysPrepared(connection as unknown as PostgresClient))
-      await begun
-    } catch (error) {
-      await begun.catch(() => undefined)
-      await connection.unsafe('rollback').catch(() => undefined)
-      throw error
-    }
-    await connection.unsafe('commit')
-    return result
-  } finally {
-    connection.release()
-  }
-}
-
-let savepoints = 0
-
-/** A nested transaction on a reserved connection: a savepoint, released or rolled back to. */
-async function reservedSavepoint(connection: PostgresClient, args: unknown[]): Promise<unknown> {
-  const callback = args.find((arg) => typeof arg === 'function') as (tx: PostgresClient) => unknown
-  savepoints++
-  const name = `candor_savepoint_${savepoints}`
-  await connection.unsafe(`savepoint ${name}`)
-  try {
-    const result = await callback(alwaysPrepared(connection))
-    await connection.unsafe(`release savepoint ${name}`)
-    return result
-  } catch (error) {
-    await connection.unsafe(`rollback to savepoint ${name}`)
-    throw error
-  }
 }
 
 /** Raw SQL for the few places drizzle's builder cannot express; both drivers answer in their own shape. */

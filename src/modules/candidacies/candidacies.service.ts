@@ -188,7 +188,7 @@ export async function sourceCandidate(
   }
   const attempt = () =>
     deps.db.transaction(async (tx): Promise<CandidacyDetail> => {
-      // One round trip with the transaction's BEGIN. Art. 17/21: an erased or objecting person is
+      // One round trip, the transaction's first. Art. 17/21: an erased or objecting person is
       // never sourced again; nothing of this request is kept (the transaction rolls back).
       const [suppressed, vacancy, existing] = await Promise.all([
         isSuppressed(tx, deps.config.SERVER_SECRET!, normalized),
