@@ -25,6 +25,12 @@ const messageByDedupeKey = statement((db) =>
     .where(eq(messages.dedupeKey, sql.placeholder('dedupeKey'))),
 )
 
+/**
+ * `sent`, unless the provider already reported something later about this mail (a delivery event
+ * can overtake the worker's own bookkeeping): statuses only move forward.
+ */
+export const sentUnlessReported = sql<MessageStatus>`case when ${messages.status} in ('delivered', 'failed', 'bounced', 'opened', 'clicked') then ${messages.status} else 'sent'::message_status end`
+
 /** Inserts unless a pending message with the same dedupe key exists; returns the one that counts. */
 export async function insertMessageOnce(
   db: Executor,

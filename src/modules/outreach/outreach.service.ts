@@ -39,6 +39,7 @@ import {
   type MessageRow,
   openConsentRequests,
   releasedDedupeKey,
+  sentUnlessReported,
   uncontactedNoticesDueBy,
   updateMessage,
 } from './outreach.repository'
@@ -487,7 +488,7 @@ async function recordSent(
       ? await isErasureRequest(tx, message.subjectRequestId)
       : false
     await updateMessage(tx, message.id, {
-      status: 'sent',
+      status: sentUnlessReported,
       statusReason: null,
       sentAt: now,
       statusAt: now,

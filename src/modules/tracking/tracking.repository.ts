@@ -71,11 +71,13 @@ export interface TrackingRow {
  */
 export async function insertTrackingEvents(db: Executor, rows: TrackingRow[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set()
+  // In event_id order: two batches holding the same events can then not deadlock on the unique index.
+  const ordered = [...rows].sort((a, b) => (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0))
   const inserted = await queryRows<{ event_id: string }>(
     db,
     sql`insert into ${trackingEvents} (event_id, batch_id, kind, type, message_id, candidacy_id, occurred_at, received_at, payload)
         select event_id, batch_id, kind, type, message_id, candidacy_id, occurred_at, received_at, payload
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(
+        from jsonb_to_recordset(${JSON.stringify(ordered)}::jsonb) as e(
           event_id text, batch_id text, kind text, type text, message_id uuid, candidacy_id uuid,
           occurred_at timestamptz, received_at timestamptz, payload jsonb)
         on conflict (event_id) do nothing

@@ -29,9 +29,7 @@ export const trackingEvents = pgTable(
     index('tracking_events_candidacy_idx').on(table.candidacyId),
     // Only events that matched no message are ever looked up by arrival (to be dropped after a
     // while); indexing every event's arrival would cost an index write per event for nothing.
-    index('tracking_events_unmatched_idx')
-      .on(table.receivedAt)
-      .where(sql`${table.messageId} is null`),
+    index('tracking_events_unmatched_idx').on(table.receivedAt).where(sql`${table.messageId} is null`),
     // Erasure finds events that matched no message by the address they were about.
     index('tracking_events_unmatched_recipient_idx')
       .on(sql`lower(${table.payload}->>'rcpt_to')`)

@@ -198,6 +198,41 @@ describe('the SparkPost webhook', () => {
     for (const target of targets) expect(await messageStatus(target.messageId)).toBe('clicked')
   })
 
+  it("a delivery reported before the worker records its own send is not overwritten by 'sent'", async () => {
+    const candidacy = json<{ id: string }>(
+      await t.request({
+        method: 'POST',
+        url: `/vacancies/${vacancy.id}/candidacies`,
+        as: vacancy.recruiter,
+        payload: sourcingPayload({ email: 'early.delivery@example.org' }),
+      }),
+      201,
+    )
+    const { messageId } = await enqueueOutreach(
+      t.app.services,
+      vacancy.recruiter.id,
+      candidacy.id,
+      'art14_notice',
+    )
+    await t.app.queues.outreach.remove(messageId)
+    const { mailer } = t.app.services
+    const send = mailer.send
+    // SparkPost's delivery event lands between the SMTP answer and the worker's bookkeeping.
+    mailer.send = async (mail) => {
+      const answer = await send.call(mailer, mail)
+      const early = await post(fixture('delivery.json', { messageId, candidacyId: candidacy.id }))
+      expect(early.statusCode).toBe(200)
+      expect(await messageStatus(messageId)).toBe('delivered')
+      return answer
+    }
+    try {
+      expect(await sendMessage(t.app.services, messageId, { number: 1, last: false })).toBe('sent')
+    } finally {
+      mailer.send = send
+    }
+    expect(await messageStatus(messageId)).toBe('delivered')
+  })
+
   it('a hard bounce makes the address undeliverable, stops mail to it, and an undelivered notice stays due', async () => {
     const target = await mailedCandidate('bounced.reader@example.org')
     const notice = await queryRows<{ notice_status: string }>(
