@@ -5,7 +5,7 @@ import { AppError } from '../../lib/problems'
 import type { JobDefinition } from '../../plugins/workers'
 import { queueMessages, recordRequestMail } from '../outreach/outreach.service'
 import { deleteExpiredArtefacts, dpoAddresses, openRequests } from './requests.repository'
-import { effectiveDueAt, runErasure } from './requests.service'
+import { effectiveDueAt, reconcileErasures, runErasure } from './requests.service'
 
 const erasurePayload = z.strictObject({ requestId: z.uuid() })
 const REMIND_AT_WORKING_DAYS = [7, 2]
@@ -17,6 +17,12 @@ export function requestJobs(app: FastifyInstance): JobDefinition[] {
       queue: 'maintenance',
       name: 'erasure',
       process: async (job) => runErasure(deps, erasurePayload.parse(job.data).requestId),
+    },
+    {
+      queue: 'maintenance',
+      name: 'reconcile-erasures',
+      repeat: { every: app.config.RECONCILE_INTERVAL_SECONDS * 1000 },
+      process: () => reconcileErasures(deps, { olderThanMs: app.config.RECONCILE_AFTER_SECONDS * 1000 }),
     },
     {
       queue: 'maintenance',

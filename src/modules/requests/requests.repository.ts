@@ -86,6 +86,29 @@ export async function insertTasks(
   if (rows.length > 0) await db.insert(erasureTasks).values(rows)
 }
 
+/**
+ * Erasures under way that nothing has moved for a while and that wait on no person: their job
+ * may be gone (Redis lost it, or a worker died twice). A request waiting on manual tasks is not stuck.
+ */
+export async function stalledErasures(db: Executor, untouchedSince: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: subjectRequests.id })
+    .from(subjectRequests)
+    .where(
+      and(
+        eq(subjectRequests.type, 'erasure'),
+        eq(subjectRequests.status, 'in_progress'),
+        lte(subjectRequests.updatedAt, untouchedSince),
+        sql`not (${subjectRequests.currentStep} = 'tasks' and exists (
+          select 1 from ${erasureTasks}
+          where ${erasureTasks.requestId} = ${subjectRequests.id} and ${erasureTasks.confirmedAt} is null))`,
+      ),
+    )
+    .orderBy(asc(subjectRequests.updatedAt))
+    .limit(limit)
+  return rows.map((row) => row.id)
+}
+
 export function listTasks(db: Executor, requestId: string): Promise<ErasureTaskRow[]> {
   return db
     .select()

@@ -36,6 +36,7 @@ import {
   listTasks,
   lockRequest,
   type SubjectRequestRow,
+  stalledErasures,
   storeArtefact,
   updateRequest,
 } from './requests.repository'
@@ -442,9 +443,38 @@ export async function completeRequest(deps: RequestDeps, actor: Principal, id: s
   })
   await removeCancelledJobs(deps, cancelled)
   await queueMessages(deps, mailIds)
-  if (startErasure)
-    await deps.queues.maintenance.add('erasure', { requestId: id }, { jobId: `erasure-${id}` })
+  if (startErasure) await queueErasure(deps, id)
   return getRequest(deps.db, id)
+}
+
+const erasureJobId = (requestId: string) => `erasure-${requestId}`
+
+/** The job id is the request's: queuing it twice (a retried call, the reconciler) is a no-op. */
+async function queueErasure(deps: Pick<Services, 'queues'>, requestId: string): Promise<void> {
+  await deps.queues.maintenance.add('erasure', { requestId }, { jobId: erasureJobId(requestId) })
+}
+
+/**
+ * Re-queues every erasure under way whose job Redis no longer holds, or holds as finished or
+ * failed for good: the one-month deadline (Art. 12(3)) must not hang on a lost job.
+ */
+export async function reconcileErasures(
+  deps: Pick<Services, 'db' | 'clock' | 'queues'>,
+  options: { olderThanMs: number; batch?: number },
+): Promise<{ checked: number; requeued: number }> {
+  const untouchedSince = new Date(deps.clock.now().getTime() - options.olderThanMs)
+  const stalled = await stalledErasures(deps.db, untouchedSince, options.batch ?? 100)
+  let requeued = 0
+  for (const requestId of stalled) {
+    const job = await deps.queues.maintenance.getJob(erasureJobId(requestId))
+    const state = job ? await job.getState() : 'unknown'
+    if (state === 'completed' || state === 'failed') await job!.remove()
+    if (!job || state === 'completed' || state === 'failed' || state === 'unknown') {
+      await queueErasure(deps, requestId)
+      requeued++
+    }
+  }
+  return { checked: stalled.length, requeued }
 }
 
 /** Art. 18: lifting a restriction, recorded like the restriction itself. */
