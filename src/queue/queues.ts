@@ -26,3 +26,19 @@ export function createQueues(connection: Redis, prefix: string, retryDelayMs = 5
     maintenance: new Queue('maintenance', options(3)),
   }
 }
+
+/**
+ * Of the jobs these ids name, those Redis no longer holds, or holds as finished for good (removed,
+ * so the id can be used again): the ones to add again. PostgreSQL is the record and every job can
+ * be re-derived from it, so losing Redis loses nothing (a reconciler calls this on a schedule).
+ */
+export async function jobsToRequeue(queue: Queue, jobIds: string[]): Promise<string[]> {
+  const missing: string[] = []
+  for (const jobId of jobIds) {
+    const job = await queue.getJob(jobId)
+    const state = job ? await job.getState() : 'unknown'
+    if (job && (state === 'completed' || state === 'failed')) await job.remove()
+    if (!job || state === 'completed' || state === 'failed' || state === 'unknown') missing.push(jobId)
+  }
+  return missing
+}

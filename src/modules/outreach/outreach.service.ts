@@ -7,6 +7,7 @@ import { AppError } from '../../lib/problems'
 import { derivedLinkToken, hashLinkToken } from '../../lib/tokens'
 import type { OutgoingMail, PreparedHeader } from '../../plugins/mailer'
 import { isPermanentMailFailure } from '../../plugins/mailer'
+import { jobsToRequeue } from '../../queue/queues'
 import type { Services } from '../../services'
 import {
   type CandidacyContext,
@@ -533,13 +534,11 @@ export async function reconcileOutreach(
 ) {
   const olderThan = new Date(deps.clock.now().getTime() - (options.olderThanMs ?? 60_000))
   const pending = await listStalePending(deps.db, olderThan, options.batch ?? 1000)
-  const missing: string[] = []
-  for (const message of pending) {
-    const job = await deps.queues.outreach.getJob(message.id)
-    const state = job ? await job.getState() : 'unknown'
-    if (state === 'completed' || state === 'failed') await job!.remove()
-    if (!job || state === 'completed' || state === 'failed' || state === 'unknown') missing.push(message.id)
-  }
+  // The job id is the message id.
+  const missing = await jobsToRequeue(
+    deps.queues.outreach,
+    pending.map((message) => message.id),
+  )
   if (missing.length > 0) await queueMessages(deps, missing)
   return { checked: pending.length, requeued: missing.length }
 }

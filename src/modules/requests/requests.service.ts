@@ -4,6 +4,7 @@ import { monthsDeadline, oneMonthDeadline } from '../../lib/deadlines'
 import { normaliseEmail } from '../../lib/email-address'
 import { AppError } from '../../lib/problems'
 import type { Principal } from '../../plugins/access'
+import { jobsToRequeue } from '../../queue/queues'
 import type { Services } from '../../services'
 import { lockCandidacyContext } from '../candidacies/candidacies.repository'
 import { ENDED_STAGES } from '../candidacies/candidacies.service'
@@ -464,17 +465,11 @@ export async function reconcileErasures(
 ): Promise<{ checked: number; requeued: number }> {
   const untouchedSince = new Date(deps.clock.now().getTime() - options.olderThanMs)
   const stalled = await stalledErasures(deps.db, untouchedSince, options.batch ?? 100)
-  let requeued = 0
+  const missing = await jobsToRequeue(deps.queues.maintenance, stalled.map(erasureJobId))
   for (const requestId of stalled) {
-    const job = await deps.queues.maintenance.getJob(erasureJobId(requestId))
-    const state = job ? await job.getState() : 'unknown'
-    if (state === 'completed' || state === 'failed') await job!.remove()
-    if (!job || state === 'completed' || state === 'failed' || state === 'unknown') {
-      await queueErasure(deps, requestId)
-      requeued++
-    }
+    if (missing.includes(erasureJobId(requestId))) await queueErasure(deps, requestId)
   }
-  return { checked: stalled.length, requeued }
+  return { checked: stalled.length, requeued: missing.length }
 }
 
 /** Art. 18: lifting a restriction, recorded like the restriction itself. */
