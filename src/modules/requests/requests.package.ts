@@ -268,68 +268,8 @@ function render(
   const html = deps.templates.html.render('pages/access-package', {
     data: body,
     m: messagesFor(language),
-    l: packageLabels[language],
     language,
   })
   return { json, html, summary }
 }
 
-/** Words only the readable package uses, in the person's language (the page texts hold the rest). */
-const packageLabels = {
-  en: {
-    name: 'Name',
-    email: 'E-mail',
-    phone: 'Phone',
-    location: 'Location',
-    headline: 'Headline',
-    undeliverable: 'undeliverable',
-    otherMail: 'Other e-mail we sent you (about your requests, the talent pool)',
-    until: 'until',
-    notYet: 'not yet',
-    client: 'client',
-    processor: 'processor (works for us)',
-    agreement: {
-      controller: 'we decide what happens with your data',
-      processor: 'we work for the client',
-      joint: 'we decide together with the client',
-      none: 'no agreement',
-    },
-    safeguards: 'safeguards for the transfer',
-    status: {
-      received: 'received',
-      verified: 'identity checked',
-      in_progress: 'in progress',
-      completed: 'completed',
-      rejected: 'rejected',
-    },
-    received: 'received on',
-  },
-  nl: {
-    name: 'Naam',
-    email: 'E-mail',
-    phone: 'Telefoon',
-    location: 'Woonplaats',
-    headline: 'Kopregel',
-    undeliverable: 'onbestelbaar',
-    otherMail: 'Andere e-mail die wij u stuurden (over uw verzoeken, de talentenpool)',
-    until: 'tot',
-    notYet: 'nog niet',
-    client: 'opdrachtgever',
-    processor: 'verwerker (werkt voor ons)',
-    agreement: {
-      controller: 'wij bepalen wat er met uw gegevens gebeurt',
-      processor: 'wij werken voor de opdrachtgever',
-      joint: 'wij bepalen dat samen met de opdrachtgever',
-      none: 'geen overeenkomst',
-    },
-    safeguards: 'waarborgen voor de doorgifte',
-    status: {
-      received: 'ontvangen',
-      verified: 'identiteit gecontroleerd',
-      in_progress: 'in behandeling',
-      completed: 'afgehandeld',
-      rejected: 'afgewezen',
-    },
-    received: 'ontvangen op',
-  },
-} as const
