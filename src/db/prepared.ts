@@ -120,10 +120,22 @@ const placeholders = ({ keys, nulls, expressions }: Shape) =>
  * Inserts one row of a table with a statement built once per set of columns given (the common
  * case on hot paths: one person, one candidacy, one ledger event).
  */
+export interface RowInserter<Table extends PgTable, Returned> {
+  insert(executor: Executor, row: Table['$inferInsert']): Promise<void>
+  /** The row as stored. */
+  insertReturning(executor: Executor, row: Table['$inferInsert']): Promise<Returned>
+}
+
+export function rowInserter<Table extends PgTable>(table: Table): RowInserter<Table, Table['$inferSelect']>
+/** Skips a row whose `ignoreConflictsOn` value is taken: `insertReturning` then answers undefined. */
+export function rowInserter<Table extends PgTable>(
+  table: Table,
+  options: { ignoreConflictsOn: PgColumn },
+): RowInserter<Table, Table['$inferSelect'] | undefined>
 export function rowInserter<Table extends PgTable>(
   table: Table,
   options: { ignoreConflictsOn?: PgColumn } = {},
-) {
+): RowInserter<Table, Table['$inferSelect'] | undefined> {
   const plain = new Map<string, (executor: Executor, values: Row) => Promise<unknown>>()
   const returning = new Map<string, (executor: Executor, values: Row) => Promise<unknown>>()
   const insertOf = (db: Database, shape: Shape) => {
@@ -142,8 +154,7 @@ export function rowInserter<Table extends PgTable>(
       }
       await run(executor, row)
     },
-    /** The row as stored; undefined when it was skipped for a conflict (`ignoreConflictsOn`). */
-    async insertReturning(executor: Executor, row: Table['$inferInsert']): Promise<Table['$inferSelect']> {
+    async insertReturning(executor: Executor, row: Table['$inferInsert']) {
       const shape = shapeOf(row)
       let run = returning.get(shape.id)
       if (!run) {
@@ -151,7 +162,7 @@ export function rowInserter<Table extends PgTable>(
         returning.set(shape.id, run)
       }
       const [inserted] = (await run(executor, row)) as Array<Table['$inferSelect']>
-      return inserted!
+      return inserted
     },
   }
 }

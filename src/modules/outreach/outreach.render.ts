@@ -49,7 +49,6 @@ export interface MailFacts {
   }
 }
 
-/** Everything a mail template may say, localised (see templates/mail/*). */
 /** Building an Intl formatter costs more than rendering the mail: one per locale and time zone. */
 const dateFormats = new Map<string, Intl.DateTimeFormat>()
 function dateFormat(locale: string, timeZone: string): Intl.DateTimeFormat {
@@ -62,6 +61,7 @@ function dateFormat(locale: string, timeZone: string): Intl.DateTimeFormat {
   return format
 }
 
+/** Everything a mail template may say, localised (see templates/mail/*). */
 export function mailContext(config: Config, language: Language, facts: MailFacts) {
   const m = messagesFor(language)
   const date = dateFormat(m['date.locale']!, jurisdictionTimeZone(config.JURISDICTION))

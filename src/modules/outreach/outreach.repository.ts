@@ -4,7 +4,7 @@ import { rowInserter, rowUpdater, statement } from '../../db/prepared'
 import { candidacies, facts } from '../candidacies/candidacies.tables'
 import { linkTokens } from '../consent/consent.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
-import { type MessageStatus, messages } from './outreach.tables'
+import { type MessageStatus, messages, providerStatuses } from './outreach.tables'
 
 export type MessageRow = typeof messages.$inferSelect
 export type NewMessage = typeof messages.$inferInsert
@@ -29,7 +29,7 @@ const messageByDedupeKey = statement((db) =>
  * `sent`, unless the provider already reported something later about this mail (a delivery event
  * can overtake the worker's own bookkeeping): statuses only move forward.
  */
-export const sentUnlessReported = sql<MessageStatus>`case when ${messages.status} in ('delivered', 'failed', 'bounced', 'opened', 'clicked') then ${messages.status} else 'sent'::message_status end`
+export const sentUnlessReported = sql<MessageStatus>`case when ${inArray(messages.status, [...providerStatuses])} then ${messages.status} else 'sent'::message_status end`
 
 /** Inserts unless a pending message with the same dedupe key exists; returns the one that counts. */
 export async function insertMessageOnce(

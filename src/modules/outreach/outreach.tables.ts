@@ -36,6 +36,14 @@ export const messageStatuses = [
 ] as const
 export type MessageStatus = (typeof messageStatuses)[number]
 export const messageStatusEnum = pgEnum('message_status', messageStatuses)
+/** What only the mail provider reports, after our own `sent`: the worker never records over it. */
+export const providerStatuses = [
+  'delivered',
+  'opened',
+  'clicked',
+  'bounced',
+  'failed',
+] as const satisfies readonly MessageStatus[]
 
 /**
  * Outreach mail. PostgreSQL is its system of record: the BullMQ job (id = this id) can be

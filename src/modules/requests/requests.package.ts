@@ -272,4 +272,3 @@ function render(
   })
   return { json, html, summary }
 }
-

@@ -1,9 +1,17 @@
 import { and, inArray, isNull, lt, sql } from 'drizzle-orm'
+import type { PgColumn } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/client'
 import { queryRows } from '../../db/client'
 import { type MessageStatus, messages } from '../outreach/outreach.tables'
 import { personEmails } from '../people/people.tables'
 import { trackingEvents } from './tracking.tables'
+
+/**
+ * `column in (values)`, the list as one JSON parameter: a batch names up to thousands of messages,
+ * more than is wise as separate parameters, and PostgreSQL still looks each one up by its index.
+ */
+const inList = (column: PgColumn, values: string[], type: 'uuid' | 'text') =>
+  sql`${column} in (select value::${sql.raw(type)} from jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`
 
 export interface CorrelatedMessage {
   id: string
@@ -37,17 +45,13 @@ export async function findMessagesFor(
       : db
           .select(columns)
           .from(messages)
-          .where(
-            sql`${messages.id} in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`,
-          ),
+          .where(inList(messages.id, ids, 'uuid')),
     providerIds.length === 0
       ? []
       : db
           .select(columns)
           .from(messages)
-          .where(
-            sql`${messages.providerMessageId} in (select value from jsonb_array_elements_text(${JSON.stringify(providerIds)}::jsonb))`,
-          ),
+          .where(inList(messages.providerMessageId, providerIds, 'text')),
   ])
   const found = new Map([...byId, ...byProviderId].map((message) => [message.id, message]))
   return [...found.values()]
@@ -99,11 +103,11 @@ export async function advanceMessageStatuses(
   at: Date,
 ): Promise<CorrelatedMessage[]> {
   if (updates.length === 0) return []
-  const ids = JSON.stringify(updates.map((update) => update.id).sort())
+  const ids = updates.map((update) => update.id)
+  const ranks = JSON.stringify(rank)
   await queryRows(
     db,
-    sql`select ${messages.id} from ${messages}
-        where ${messages.id} in (select value::uuid from jsonb_array_elements_text(${ids}::jsonb))
+    sql`select ${messages.id} from ${messages} where ${inList(messages.id, ids, 'uuid')}
         order by ${messages.id} for no key update`,
   )
   return queryRows<CorrelatedMessage>(
@@ -111,7 +115,7 @@ export async function advanceMessageStatuses(
     sql`update ${messages} set status = u.status::message_status, status_at = ${at.toISOString()}::timestamptz
         from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as u(id uuid, status text)
         where ${messages.id} = u.id
-          and (${JSON.stringify(rank)}::jsonb ->> ${messages.status}::text)::int < (${JSON.stringify(rank)}::jsonb ->> u.status)::int
+          and (${ranks}::jsonb ->> ${messages.status}::text)::int < (${ranks}::jsonb ->> u.status)::int
         returning ${messages.id} as "id", ${messages.candidacyId} as "candidacyId", ${messages.template} as "template",
           ${messages.status} as "status", ${messages.providerMessageId} as "providerMessageId"`,
   )
