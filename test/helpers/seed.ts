@@ -1,6 +1,8 @@
+import { sql } from 'drizzle-orm'
 import type { LightMyRequestResponse } from 'fastify'
 import { expect } from 'vitest'
-import type { TestApp, TestUser } from './app'
+import { queryRows } from '../../src/db/client'
+import { eventually, type TestApp, type TestUser } from './app'
 
 export function json<T = Record<string, unknown>>(response: LightMyRequestResponse, status: number): T {
   expect(response.statusCode, response.body).toBe(status)
@@ -200,4 +202,17 @@ export async function grantConsent(
   const answer = await answerConsent(t, links.consentUrl)
   if (answer.statusCode !== 200) throw new Error(`consent not recorded: ${answer.statusCode}`)
   return links
+}
+
+/** Waits until no mail is queued or being sent (the workers of the test app send it). */
+export async function allMailSent(t: TestApp): Promise<void> {
+  await eventually(
+    async () =>
+      (
+        await queryRows<{ n: number }>(
+          t.app.db,
+          sql`select count(*)::int as n from messages where status in ('queued', 'sending')`,
+        )
+      )[0]!.n === 0,
+  )
 }

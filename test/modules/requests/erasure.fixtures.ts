@@ -5,7 +5,14 @@ import { normaliseEmail } from '../../../src/lib/email-address'
 import { enqueueOutreach } from '../../../src/modules/outreach/outreach.service'
 import { isSuppressed } from '../../../src/modules/suppression/suppression.service'
 import { eventually, type TestApp, type TestUser } from '../../helpers/app'
-import { answerConsent, json, requestConsent, type SeededVacancy, sourcingPayload } from '../../helpers/seed'
+import {
+  allMailSent,
+  answerConsent,
+  json,
+  requestConsent,
+  type SeededVacancy,
+  sourcingPayload,
+} from '../../helpers/seed'
 import { findTraces } from '../../helpers/traces'
 
 /** Shared by the erasure test files: a person with data everywhere, and what "erased" means. */
@@ -222,15 +229,7 @@ export async function expectErased(t: TestApp, vacancy: SeededVacancy, person: S
   expect(request.result.check).toMatchObject({ found: [] })
   expect(request.result.check.columns).toBeGreaterThan(20)
   // The answer mail is sent, then it too forgets the address.
-  await eventually(
-    async () =>
-      (
-        await queryRows<{ n: number }>(
-          t.app.db,
-          sql`select count(*)::int as n from messages where status in ('queued', 'sending')`,
-        )
-      )[0]!.n === 0,
-  )
+  await allMailSent(t)
   const traces = await findTraces(t.databaseUrl, [
     person.email,
     person.email.toLowerCase(),

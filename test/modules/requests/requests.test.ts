@@ -7,6 +7,7 @@ import en from '../../../templates/pages/messages.en.json'
 import nl from '../../../templates/pages/messages.nl.json'
 import { eventually, startTestApp, type TestApp } from '../../helpers/app'
 import {
+  allMailSent,
   answerConsent,
   json,
   PURPOSE,
@@ -28,6 +29,13 @@ beforeAll(async () => {
   consentVacancy = await seedOpenVacancy(t, { clientName: 'Access Client B', legalBasis: 'consent' })
 })
 afterAll(() => t.close())
+
+/** The mail as stored (what the access package must show), oldest first. */
+const storedMail = (where: ReturnType<typeof sql>) =>
+  queryRows<{ id: string; template: string; subject: string; body_text: string; status: string }>(
+    t.app.db,
+    sql`select id, template, subject, body_text, status from messages where ${where} order by queued_at, id`,
+  )
 
 const register = (payload: Record<string, unknown>) =>
   t.request({ method: 'POST', url: '/requests', as: vacancy.dpo, payload })
@@ -338,15 +346,7 @@ describe('answering requests', () => {
     expect(request.language).toBe('nl') // the person's language: the answer is written in it
     json(await act(request.id, 'verify', { method: 'replied from the address on file' }), 200)
     // Every mail so far has gone out (the request's acknowledgement too), so its text is stored.
-    await eventually(
-      async () =>
-        (
-          await queryRows<{ n: number }>(
-            t.app.db,
-            sql`select count(*)::int as n from messages where status in ('queued', 'sending')`,
-          )
-        )[0]!.n === 0,
-    )
+    await allMailSent(t)
 
     // What the database holds now, read independently of the package: all of it must be in the answer.
     const held = []
@@ -355,16 +355,7 @@ describe('answering requests', () => {
         t.app.db,
         sql`select seq, type, hash, occurred_at from ledger_events where candidacy_id = ${id} order by seq`,
       )
-      const mail = await queryRows<{
-        id: string
-        template: string
-        subject: string
-        body_text: string
-        status: string
-      }>(
-        t.app.db,
-        sql`select id, template, subject, body_text, status from messages where candidacy_id = ${id} order by queued_at, id`,
-      )
+      const mail = await storedMail(sql`candidacy_id = ${id}`)
       const tracking = await queryRows<{ message_id: string; type: string; occurred_at: Date }>(
         t.app.db,
         sql`select message_id, type, occurred_at from tracking_events where candidacy_id = ${id} order by occurred_at`,
@@ -372,17 +363,7 @@ describe('answering requests', () => {
       held.push({ id, ledger, mail, tracking })
     }
     // Mail to them about no candidacy: the acknowledgement of this request.
-    const direct = await queryRows<{
-      id: string
-      template: string
-      subject: string
-      body_text: string
-      status: string
-    }>(
-      t.app.db,
-      sql`select id, template, subject, body_text, status from messages
-          where candidacy_id is null and lower(to_address) = ${email.toLowerCase()} order by queued_at, id`,
-    )
+    const direct = await storedMail(sql`candidacy_id is null and lower(to_address) = ${email.toLowerCase()}`)
     expect(direct.map((item) => item.template)).toEqual(['request_received'])
     // The two mails, each with the two provider events sent above.
     expect(held.map((row) => row.mail)).toEqual([
