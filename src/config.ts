@@ -126,10 +126,12 @@ export const configSchema = z.object({
     .describe('Art. 14 notices go out this many working days before the deadline (at least 3)'),
   RECONCILE_INTERVAL_SECONDS: positiveInt
     .default(60)
-    .describe('how often queued mail is checked against the queue and re-enqueued if lost'),
+    .describe(
+      'how often queued mail and erasures under way are checked against the queue and re-enqueued if lost',
+    ),
   RECONCILE_AFTER_SECONDS: positiveInt
     .default(120)
-    .describe('a message queued this long without progress is checked for a lost job'),
+    .describe('a message or an erasure this long without progress is checked for a lost job'),
   CONTROLLER_NAME: z.string().min(1).default('Candor Recruitment B.V.').describe('who we are, in every mail'),
   CONTROLLER_CONTACT: z.string().min(1).default('privacy@candor.localhost').describe('controller contact'),
   DPO_CONTACT: z.string().min(1).default('dpo@candor.localhost').describe('data protection officer contact'),
