@@ -505,6 +505,21 @@ interface ErasureSubject {
 
 const erasureBinding = (requestId: string) => `erasure:${requestId}`
 
+/** What the erasure must reach and prove, kept encrypted on the request until the proof is done. */
+function erasureSubjectOf(
+  deps: Pick<Services, 'keyring'>,
+  request: SubjectRequestRow,
+): ErasureSubject | undefined {
+  return request.erasureSubject
+    ? (JSON.parse(
+        deps.keyring.decrypt(
+          { keyId: request.erasureKeyId!, ciphertext: request.erasureSubject },
+          erasureBinding(request.id),
+        ),
+      ) as ErasureSubject)
+    : undefined
+}
+
 export type ErasureStep = 'start' | 'cancel_mail' | 'provider' | 'erase' | 'tasks' | 'proof' | 'done'
 
 /**
@@ -513,6 +528,13 @@ export type ErasureStep = 'start' | 'cancel_mail' | 'provider' | 'erase' | 'task
  * step again changes nothing. Returns the step the request is now at.
  */
 export async function erasureStep(deps: RequestDeps, requestId: string): Promise<ErasureStep> {
+  // The provider is asked outside any transaction (an HTTP call of up to 10 s holds no lock and no
+  // connection), before the step is stored: if it fails or the worker dies, the step runs again
+  // (the suppression list PUT is idempotent).
+  const current = await findRequest(deps.db, requestId)
+  if (current?.type === 'erasure' && current.status === 'in_progress' && current.currentStep === 'provider') {
+    await suppressAtProvider(deps, erasureSubjectOf(deps, current)?.addresses ?? [])
+  }
   const result = await deps.db.transaction(
     async (tx): Promise<{ step: ErasureStep; cancelled: string[]; mailIds: string[] }> => {
       const request = await lockRequest(tx, requestId)
@@ -530,15 +552,7 @@ export async function erasureStep(deps: RequestDeps, requestId: string): Promise
         })
         return next
       }
-      const subject = (): ErasureSubject | undefined =>
-        request.erasureSubject
-          ? (JSON.parse(
-              deps.keyring.decrypt(
-                { keyId: request.erasureKeyId!, ciphertext: request.erasureSubject },
-                erasureBinding(requestId),
-              ),
-            ) as ErasureSubject)
-          : undefined
+      const subject = () => erasureSubjectOf(deps, request)
 
       switch (step) {
         case 'start': {
@@ -582,12 +596,9 @@ export async function erasureStep(deps: RequestDeps, requestId: string): Promise
             cancelled.push(...(await cancelPendingMessages(tx, candidacyId, 'erased', now)))
           return { step: await move('provider'), cancelled, mailIds: [] }
         }
-        case 'provider': {
-          // Before the step is stored, not after it commits: if the provider fails or the worker dies
-          // in between, the step runs again (the suppression list PUT is idempotent).
-          await suppressAtProvider(deps, subject()!.addresses)
+        case 'provider':
+          // Asked above, before this transaction.
           return { step: await move('erase'), cancelled: [], mailIds: [] }
-        }
         case 'erase': {
           const erasure = subject()!
           // Art. 17/21: never re-sourced or re-mailed; only a keyed hash of the address remains.
