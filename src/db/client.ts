@@ -5,6 +5,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import type { ExtractTablesWithRelations } from 'drizzle-orm/relations'
 import { StartupError } from '../lib/exit'
 import type * as schema from './schema'
+import { pipelinedTransaction } from './transactions'
 
 export type Schema = typeof schema
 // drizzle is given no schema at run time: it would build a relational query builder for every
@@ -98,7 +99,8 @@ type PostgresClient = import('postgres').Sql
  * drizzle asks postgres.js for unnamed statements unless a query is built with `.prepare()`,
  * which costs a describe round trip on every query with parameters. Named (cached) statements
  * halve the round trips of a sourcing transaction: postgres.js caches them per connection by
- * SQL text, and drizzle's text is stable per query shape. Transactions get the same treatment.
+ * SQL text, and drizzle's text is stable per query shape. Transactions are pipelined
+ * (src/db/transactions.ts) and get the same treatment.
  */
 function alwaysPrepared(client: PostgresClient): PostgresClient {
   return new Proxy(client, {
@@ -107,17 +109,14 @@ function alwaysPrepared(client: PostgresClient): PostgresClient {
         return (query: string, params?: unknown[], options?: Record<string, unknown>) =>
           target.unsafe(query, params as never, { ...options, prepare: true })
       }
-      if (property === 'begin' || property === 'savepoint') {
-        const original = Reflect.get(target, property, receiver) as (...args: unknown[]) => unknown
-        return (...args: unknown[]) =>
-          original.apply(
-            target,
-            args.map((arg) =>
-              typeof arg === 'function'
-                ? (inner: PostgresClient) => (arg as (c: PostgresClient) => unknown)(alwaysPrepared(inner))
-                : arg,
-            ),
-          )
+      if (property === 'begin') {
+        return (...args: unknown[]) => {
+          const callback = args.find((arg) => typeof arg === 'function') as (tx: PostgresClient) => unknown
+          // Transaction options (isolation level, …) take postgres.js's own way.
+          if (typeof args[0] === 'string' && args[0].trim() !== '')
+            return target.begin(args[0], (tx) => callback(alwaysPrepared(tx as never)) as never)
+          return pipelinedTransaction(target, alwaysPrepared, callback)
+        }
       }
       return Reflect.get(target, property, receiver)
     },

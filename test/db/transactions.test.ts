@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createDatabase, type DatabaseHandle, queryRows } from '../../src/db/client'
+import { commitWithLast } from '../../src/db/transactions'
 import { cloneTemplate } from '../helpers/databases'
 
 // A transaction the server rolled back must never be reported as committed: postgres.js keeps
@@ -17,6 +18,15 @@ describe('transactions on the PostgreSQL driver', () => {
     await database?.drop()
   })
 
+  /** drizzle wraps the driver's error ("Failed query: …"); the reason is in its cause. */
+  const failure = async (promise: Promise<unknown>): Promise<string> => {
+    const error = await within(promise).then(
+      () => undefined,
+      (thrown: Error) => thrown,
+    )
+    if (!error) throw new Error('the transaction succeeded')
+    return `${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`
+  }
   const within = <T>(promise: Promise<T>, ms = 10_000) =>
     Promise.race([
       promise,
@@ -31,5 +41,117 @@ describe('transactions on the PostgreSQL driver', () => {
       return 'done'
     })
     await expect(within(attempt)).rejects.toThrow(/duplicate key/)
+  })
+
+  // BEGIN leaves with the first statement and COMMIT can leave with the last (src/db/transactions.ts):
+  // these prove the transaction is still one — seen by nobody until it commits, all or nothing.
+  describe('pipelined BEGIN and COMMIT', () => {
+    let outside: DatabaseHandle
+    beforeAll(async () => {
+      outside = await createDatabase({ url: database.url, dataDir: '', poolSize: 1 })
+      await queryRows(outside.db, sql`create table probe (n int primary key)`)
+    })
+    afterAll(() => outside?.close())
+
+    const stored = async () =>
+      (await queryRows<{ n: number }>(outside.db, sql`select n from probe order by n`)).map((row) => row.n)
+    const insert = (tx: Parameters<Parameters<typeof handle.db.transaction>[0]>[0], n: number) =>
+      queryRows(tx, sql`insert into probe values (${n})`)
+
+    it('shows nobody the rows before COMMIT (BEGIN really came first)', async () => {
+      await handle.db.transaction(async (tx) => {
+        await insert(tx, 1)
+        expect(await stored()).not.toContain(1)
+      })
+      expect(await stored()).toContain(1)
+    })
+
+    it('commits with the last statements', async () => {
+      await handle.db.transaction(async (tx) => {
+        await insert(tx, 2)
+        await commitWithLast(tx, Promise.all([insert(tx, 3), insert(tx, 4)]))
+      })
+      expect(await stored()).toEqual(expect.arrayContaining([2, 3, 4]))
+    })
+
+    it('rolls the whole transaction back when a last statement fails with COMMIT already sent', async () => {
+      const attempt = handle.db.transaction(async (tx) => {
+        await insert(tx, 5)
+        await commitWithLast(tx, insert(tx, 1))
+      })
+      expect(await failure(attempt)).toMatch(/duplicate key/)
+      expect(await stored()).not.toContain(5)
+    })
+
+    // COMMIT really left with the last statements: the transaction is over when they answer.
+    it('refuses a statement after the early COMMIT, which never runs', async () => {
+      const attempt = handle.db.transaction(async (tx) => {
+        await commitWithLast(tx, insert(tx, 6))
+        await insert(tx, 7)
+      })
+      expect(await failure(attempt)).toMatch(/after the end of its transaction/)
+      const rows = await stored()
+      expect(rows).toContain(6)
+      expect(rows).not.toContain(7)
+    })
+
+    it('rolls back when the callback throws, and the connection serves the next transaction', async () => {
+      const attempt = handle.db.transaction(async (tx) => {
+        await insert(tx, 8)
+        throw new Error('changed my mind')
+      })
+      await expect(within(attempt)).rejects.toThrow('changed my mind')
+      expect(await stored()).not.toContain(8)
+      await handle.db.transaction((tx) => insert(tx, 9))
+      expect(await stored()).toContain(9)
+    })
+
+    it('rolls a failed savepoint back and commits the rest', async () => {
+      await handle.db.transaction(async (tx) => {
+        await insert(tx, 10)
+        expect(await failure(tx.transaction((inner) => insert(inner, 10)))).toMatch(/duplicate key/)
+        await insert(tx, 11)
+      })
+      expect(await stored()).toEqual(expect.arrayContaining([10, 11]))
+    })
+
+    // postgres.js 3.4 alone would, after such a close, throw from a timer writing to the closed
+    // socket (a crashed process) or leave the statement unanswered for ever.
+    it.each([
+      ['while the next statement is on its way', false],
+      ['before the next statement', true],
+    ])('fails, not hangs, when the server ends the connection %s', async (_, awaitClose) => {
+      const first = 20 + Number(awaitClose) * 10
+      const attempt = handle.db.transaction(async (tx) => {
+        await insert(tx, first)
+        const [{ pid }] = (await queryRows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`)) as [
+          { pid: number },
+        ]
+        await queryRows(outside.db, sql`select pg_terminate_backend(${pid}::int)`)
+        if (awaitClose) {
+          while (
+            (await queryRows(outside.db, sql`select 1 from pg_stat_activity where pid = ${pid}::int`)).length
+          )
+            await new Promise((next) => setImmediate(next))
+          await new Promise((next) => setImmediate(next))
+        }
+        await insert(tx, first + 1)
+      })
+      expect(await failure(attempt)).toMatch(/terminat|closed|ECONNRESET|CONNECTION/i)
+      const rows = await stored()
+      expect(rows).not.toContain(first)
+      expect(rows).not.toContain(first + 1)
+      // The pool reconnects and every connection serves again. postgres.js 3.4 hands the error of
+      // a statement running at the close to the first statement after the reconnect: one may fail.
+      const again = await Promise.allSettled(
+        [2, 3, 4].map((n) => within(handle.db.transaction((tx) => insert(tx, first + n)))),
+      )
+      const failed = again.flatMap((outcome, index) =>
+        outcome.status === 'rejected' ? [first + 2 + index] : [],
+      )
+      expect(failed.length).toBeLessThanOrEqual(1)
+      for (const n of failed) await within(handle.db.transaction((tx) => insert(tx, n)))
+      expect(await stored()).toEqual(expect.arrayContaining([first + 2, first + 3, first + 4]))
+    })
   })
 })

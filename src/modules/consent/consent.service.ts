@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Executor } from '../../db/client'
+import { commitWithLast } from '../../db/transactions'
 import { pageMessages } from '../../lib/page'
 import { AppError } from '../../lib/problems'
 import type { Messages } from '../../lib/templates'
@@ -342,21 +343,25 @@ export async function answerConsent(
     if (settled) return settled
     const { candidacy, link } = context
     const given = choice === 'consent'
-    await appendToLockedChain(
+    // The answer is the transaction's last write: COMMIT goes with it.
+    await commitWithLast(
       tx,
-      candidacy.id,
-      candidacy,
-      [
-        {
-          type: given ? 'consent_given' : 'consent_declined',
-          actor: { type: 'data_subject' },
-          occurredAt: now,
-          legalBasis: 'consent',
-          // Art. 7(1): the proof is the exact text (by hash) and the link it was given through.
-          evidence: { consentText: link.consentTextHash, consentLink: link.id },
-        },
-      ],
-      { consentState: given ? 'given' : 'declined', updatedAt: now },
+      appendToLockedChain(
+        tx,
+        candidacy.id,
+        candidacy,
+        [
+          {
+            type: given ? 'consent_given' : 'consent_declined',
+            actor: { type: 'data_subject' },
+            occurredAt: now,
+            legalBasis: 'consent',
+            // Art. 7(1): the proof is the exact text (by hash) and the link it was given through.
+            evidence: { consentText: link.consentTextHash, consentLink: link.id },
+          },
+        ],
+        { consentState: given ? 'given' : 'declined', updatedAt: now },
+      ),
     )
     return { kind: 'state', language, state: given ? 'given' : 'declined' }
   })
