@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Executor } from '../../db/client'
+import { commitWithLast } from '../../db/transactions'
 import { oneMonthDeadline } from '../../lib/deadlines'
 import { normaliseEmail } from '../../lib/email-address'
 import { AppError } from '../../lib/problems'
@@ -279,38 +280,42 @@ export async function sourceCandidate(
       const chain = genesisEvents(candidacyId, vacancyId, entries)
       // Art. 14(3)(a): data not obtained from the person must be explained within one month.
       const fromPerson = input.source.type === 'application'
-      const [, addedEmails, candidacy, , facts] = await Promise.all([
-        existing[0] ? undefined : insertPerson(tx, person),
-        insertEmails(tx, newEmails),
-        insertCandidacy(tx, {
-          id: candidacyId,
-          personId,
-          vacancyId,
-          stage: 'sourced',
-          sourceType: input.source.type,
-          sourceUrl: input.source.url ?? null,
-          obtainedAt: input.source.collectedAt,
-          sourcedBy: actor.userId,
-          noticeStatus: fromPerson ? 'not_required' : 'pending',
-          noticeDueAt: fromPerson
-            ? null
-            : oneMonthDeadline(input.source.collectedAt, deps.config.JURISDICTION).dueAt,
-          stageChangedAt: now,
-          stageChangedBy: actor.userId,
-          ledgerSeq: chain.seq,
-          ledgerHead: chain.hash,
-          createdAt: now,
-          updatedAt: now,
-        }),
-        insertLedgerEvents(tx, chain.rows),
-        insertFacts(tx, factRows(candidacyId, input.facts, actor, now)),
-        input.identifiers.length > 0
-          ? upsertIdentifiers(tx, identifierRows(deps, personId, input.identifiers, now))
-          : undefined,
-        input.facts.some((fact) => fact.special)
-          ? flagVacancyForDpia(tx, vacancyId, 'special_categories')
-          : undefined,
-      ])
+      // The writes are the transaction's tail: COMMIT goes with them.
+      const [, addedEmails, candidacy, , facts] = await commitWithLast(
+        tx,
+        Promise.all([
+          existing[0] ? undefined : insertPerson(tx, person),
+          insertEmails(tx, newEmails),
+          insertCandidacy(tx, {
+            id: candidacyId,
+            personId,
+            vacancyId,
+            stage: 'sourced',
+            sourceType: input.source.type,
+            sourceUrl: input.source.url ?? null,
+            obtainedAt: input.source.collectedAt,
+            sourcedBy: actor.userId,
+            noticeStatus: fromPerson ? 'not_required' : 'pending',
+            noticeDueAt: fromPerson
+              ? null
+              : oneMonthDeadline(input.source.collectedAt, deps.config.JURISDICTION).dueAt,
+            stageChangedAt: now,
+            stageChangedBy: actor.userId,
+            ledgerSeq: chain.seq,
+            ledgerHead: chain.hash,
+            createdAt: now,
+            updatedAt: now,
+          }),
+          insertLedgerEvents(tx, chain.rows),
+          insertFacts(tx, factRows(candidacyId, input.facts, actor, now)),
+          input.identifiers.length > 0
+            ? upsertIdentifiers(tx, identifierRows(deps, personId, input.identifiers, now))
+            : undefined,
+          input.facts.some((fact) => fact.special)
+            ? flagVacancyForDpia(tx, vacancyId, 'special_categories')
+            : undefined,
+        ]),
+      )
       return {
         context: { candidacy, vacancy },
         person,
