@@ -191,9 +191,10 @@ async function savepoint(connection: PostgresClient, state: TransactionState, ar
 
 /**
  * Lets COMMIT leave in the same write as the transaction's last statements, which `last` has
- * just issued: one round trip less. Only for the tail of a transaction — the callback must
- * return right after (a statement issued later is refused; an error thrown later cannot undo the
- * commit). COMMIT waits for the next turn of the event loop, so every statement issued in this
+ * just issued: one round trip less. Only for the tail of a transaction, made of statements that
+ * need no answer of each other (not "insert, and if nothing was inserted, select") — the callback
+ * must return right after: a statement issued later is refused, and an error thrown later cannot
+ * undo the commit. COMMIT waits for the next turn of the event loop, so every statement issued in this
  * turn is handed to the connection first; it stays with the ordinary end of the transaction if
  * one was not (nothing is then lost, only the round trip), inside a savepoint, or on PGlite.
  */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { UnrecoverableError } from 'bullmq'
 import type { Executor } from '../../db/client'
+import { commitWithLast } from '../../db/transactions'
 import { addWorkingDays, endOfLocalDay, localDate } from '../../lib/deadlines'
 import { normaliseEmail } from '../../lib/email-address'
 import { AppError } from '../../lib/problems'
@@ -167,10 +168,27 @@ const linksIn = (template: MailTemplate): LinkAction[] =>
     ? ['consent', 'withdraw', 'self_service']
     : ['withdraw', 'self_service']
 
+/** What a first attempt renders from, read in the same round trip as the person. */
+interface MailSubjectMatter {
+  vacancy: Awaited<ReturnType<typeof findVacancyDetail>>
+  client: Awaited<ReturnType<typeof findClient>>
+  factKinds: MailFacts['factKinds']
+}
+
+async function mailSubjectMatter(tx: Executor, context: CandidacyContext): Promise<MailSubjectMatter> {
+  const [vacancy, client, factKinds] = await Promise.all([
+    findVacancyDetail(tx, context.vacancy.id),
+    findClient(tx, context.vacancy.clientId),
+    factKindsOf(tx, context.candidacy.id),
+  ])
+  return { vacancy, client, factKinds }
+}
+
 /**
  * First attempt: makes the links (consent requests through the consent service, so the text,
  * links and consent_requested event are the same as for any request) and renders the mail once.
- * What is stored has placeholders instead of tokens.
+ * What is stored has placeholders instead of tokens. The plain links are written by `writeLinks`,
+ * with the message's own update at the end of the transaction (one round trip).
  */
 async function prepareMail(
   deps: OutreachDeps,
@@ -179,7 +197,11 @@ async function prepareMail(
   context: CandidacyContext,
   person: PersonRow,
   address: PersonEmailRow,
-): Promise<Pick<MessageRow, 'toAddress' | 'subject' | 'bodyText' | 'bodyHtml' | 'messageIdHeader'>> {
+  { vacancy, client, factKinds }: MailSubjectMatter,
+): Promise<{
+  rendered: Pick<MessageRow, 'toAddress' | 'subject' | 'bodyText' | 'bodyHtml' | 'messageIdHeader'>
+  writeLinks: () => Promise<unknown>
+}> {
   const secret = deps.config.SERVER_SECRET!
   const candidacyId = context.candidacy.id
   const tokens = mailTokens(secret, message.id, linksIn(message.template))
@@ -212,17 +234,14 @@ async function prepareMail(
       ])
     }
   }
-  // Independent writes and reads go together: one round trip on the transaction's connection.
-  const [vacancy, client, factKinds] = await Promise.all([
-    findVacancyDetail(tx, context.vacancy.id),
-    findClient(tx, context.vacancy.clientId),
-    factKindsOf(tx, candidacyId),
-    message.template === 'consent_request'
-      ? undefined
-      : issueLink(deps, tx, candidacyId, 'withdraw', tokens.withdraw),
-    issueLink(deps, tx, candidacyId, 'self_service', tokens.self_service),
-  ])
   if (!vacancy || !client) throw new UnrecoverableError('the vacancy or client is gone')
+  const writeLinks = () =>
+    Promise.all([
+      message.template === 'consent_request'
+        ? undefined
+        : issueLink(deps, tx, candidacyId, 'withdraw', tokens.withdraw),
+      issueLink(deps, tx, candidacyId, 'self_service', tokens.self_service),
+    ])
   const links = Object.fromEntries(
     linksIn(message.template).map((action) => [
       action,
@@ -250,11 +269,14 @@ async function prepareMail(
   )
   const domain = deps.config.MAIL_FROM.match(/@([^>\s]+)/)?.[1] ?? 'candor.localhost'
   return {
-    toAddress: address.address,
-    subject: content.subject,
-    bodyText: content.text,
-    bodyHtml: content.html,
-    messageIdHeader: `<${message.id}@${domain}>`,
+    rendered: {
+      toAddress: address.address,
+      subject: content.subject,
+      bodyText: content.text,
+      bodyHtml: content.html,
+      messageIdHeader: `<${message.id}@${domain}>`,
+    },
+    writeLinks,
   }
 }
 
@@ -429,25 +451,37 @@ export async function sendMessage(
     const context = message.candidacyId ? await lockCandidacyContext(tx, message.candidacyId) : undefined
     if (!context) throw new UnrecoverableError('message without candidacy')
     const personId = context.candidacy.personId
-    const [person, emails] = personId
-      ? await Promise.all([lockPerson(tx, personId), listEmails(tx, [personId])])
-      : [undefined, []]
+    const firstAttempt = message.subject === null
+    // One round trip: the person, their addresses and (first attempt) what the mail is about.
+    const [person, emails, subjectMatter] = await Promise.all([
+      personId ? lockPerson(tx, personId) : undefined,
+      personId ? listEmails(tx, [personId]) : [],
+      firstAttempt ? mailSubjectMatter(tx, context) : undefined,
+    ])
     const refused = await refusal(deps, tx, message.template, context, person, emails, now)
     if (refused) {
-      await updateMessage(tx, message.id, {
-        status: 'cancelled',
-        statusReason: refused.code,
-        statusAt: now,
-        dedupeKey: releasedDedupeKey,
-      })
+      await commitWithLast(
+        tx,
+        updateMessage(tx, message.id, {
+          status: 'cancelled',
+          statusReason: refused.code,
+          statusAt: now,
+          dedupeKey: releasedDedupeKey,
+        }),
+      )
       return { cancelled: true as const }
     }
-    const rendered =
-      message.subject === null
-        ? await prepareMail(deps, tx, message, context, person!, deliverableAddress(emails)!)
-        : {}
-    const changes = { ...rendered, status: 'sending' as const, attempts: message.attempts + 1, statusAt: now }
-    await updateMessage(tx, message.id, changes)
+    const prepared = subjectMatter
+      ? await prepareMail(deps, tx, message, context, person!, deliverableAddress(emails)!, subjectMatter)
+      : undefined
+    const changes = {
+      ...prepared?.rendered,
+      status: 'sending' as const,
+      attempts: message.attempts + 1,
+      statusAt: now,
+    }
+    // The links and the message's update end the transaction: COMMIT goes with them.
+    await commitWithLast(tx, Promise.all([prepared?.writeLinks(), updateMessage(tx, message.id, changes)]))
     return { cancelled: false as const, message: { ...message, ...changes }, context }
   })
   if (!prepared) return 'skipped'
@@ -484,43 +518,46 @@ async function recordSent(
 ) {
   await deps.db.transaction(async (tx) => {
     const now = deps.clock.now()
-    // The answer to an erasure request is the last thing that names the address: once sent, it goes too.
-    const erasureAnswer = message.subjectRequestId
-      ? await isErasureRequest(tx, message.subjectRequestId)
-      : false
-    await updateMessage(tx, message.id, {
-      status: sentUnlessReported,
-      statusReason: null,
-      sentAt: now,
-      statusAt: now,
-      providerMessageId,
-      dedupeKey: releasedDedupeKey,
-      ...(erasureAnswer ? { toAddress: null, subject: null, bodyText: null, bodyHtml: null } : {}),
-    })
-    // Art. 14(3): the person has now been told; the ledger proves when and by which mail.
-    if (
-      candidacy &&
-      NOTICE_TEMPLATES.includes(message.template) &&
-      candidacy.noticeStatus !== 'not_required'
-    ) {
-      const locked = await lockCandidacyContext(tx, candidacy.id)
-      if (locked && locked.candidacy.noticeStatus !== 'sent') {
-        await appendToLockedChain(
-          tx,
-          candidacy.id,
-          locked.candidacy,
-          [
-            {
-              type: 'notice_sent',
-              actor: { type: 'system' },
-              occurredAt: now,
-              evidence: { message: message.id, template: message.template },
-            },
-          ],
-          { noticeStatus: 'sent', noticeSentAt: now, updatedAt: now },
-        )
-      }
-    }
+    // Art. 14(3): a notice tells the person; the ledger proves when and by which mail.
+    const notice =
+      candidacy && NOTICE_TEMPLATES.includes(message.template) && candidacy.noticeStatus !== 'not_required'
+    const [erasureAnswer, locked] = await Promise.all([
+      // The answer to an erasure request is the last thing that names the address: once sent, it goes too.
+      message.subjectRequestId ? isErasureRequest(tx, message.subjectRequestId) : false,
+      notice ? lockCandidacyContext(tx, candidacy.id) : undefined,
+    ])
+    // The transaction's writes, COMMIT with them: the candidacy (locked first, as a withdrawal
+    // locks it before its messages) and the message.
+    await commitWithLast(
+      tx,
+      Promise.all([
+        locked && locked.candidacy.noticeStatus !== 'sent'
+          ? appendToLockedChain(
+              tx,
+              locked.candidacy.id,
+              locked.candidacy,
+              [
+                {
+                  type: 'notice_sent',
+                  actor: { type: 'system' },
+                  occurredAt: now,
+                  evidence: { message: message.id, template: message.template },
+                },
+              ],
+              { noticeStatus: 'sent', noticeSentAt: now, updatedAt: now },
+            )
+          : undefined,
+        updateMessage(tx, message.id, {
+          status: sentUnlessReported,
+          statusReason: null,
+          sentAt: now,
+          statusAt: now,
+          providerMessageId,
+          dedupeKey: releasedDedupeKey,
+          ...(erasureAnswer ? { toAddress: null, subject: null, bodyText: null, bodyHtml: null } : {}),
+        }),
+      ]),
+    )
   })
 }
 
