@@ -5,6 +5,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import type { ExtractTablesWithRelations } from 'drizzle-orm/relations'
 import { StartupError } from '../lib/exit'
 import type * as schema from './schema'
+import { connectCoalescing } from './socket'
 import { pipelinedTransaction } from './transactions'
 
 export type Schema = typeof schema
@@ -38,7 +39,9 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       debug: false,
       onnotice: () => {},
       connection: { application_name: 'candor' },
-    })
+      // A transaction's tail and its COMMIT in one socket write (src/db/socket.ts).
+      socket: connectCoalescing,
+    } as Parameters<typeof postgres>[1])
     return {
       db: drizzle(alwaysPrepared(client)) as unknown as Database,
       kind: 'postgres',
