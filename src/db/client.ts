@@ -5,8 +5,8 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import type { ExtractTablesWithRelations } from 'drizzle-orm/relations'
 import { StartupError } from '../lib/exit'
 import type * as schema from './schema'
-import { connectCoalescing } from './socket'
-import { pipelinedTransaction } from './transactions'
+import { coalescingSocket } from './socket'
+import { pipelinedTransaction, TransactionGate } from './transactions'
 
 export type Schema = typeof schema
 // drizzle is given no schema at run time: it would build a relational query builder for every
@@ -33,19 +33,25 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
   if (options.url) {
     const { default: postgres } = await import('postgres')
     const { drizzle } = await import('drizzle-orm/postgres-js')
-    const client = postgres(options.url, {
-      max: options.poolSize ?? 10,
-      // Never let the driver print queries or parameters: they can hold personal data.
-      debug: false,
-      onnotice: () => {},
-      connection: { application_name: 'candor' },
-      // A transaction's tail and its COMMIT in one socket write (src/db/socket.ts).
-      socket: connectCoalescing,
-    } as Parameters<typeof postgres>[1])
+    const connect = () =>
+      postgres(options.url!, {
+        max: options.poolSize ?? 10,
+        // Never let the driver print queries or parameters: they can hold personal data.
+        debug: false,
+        onnotice: () => {},
+        connection: { application_name: 'candor' },
+        // A transaction's tail and its COMMIT in one socket write (src/db/socket.ts).
+        socket: coalescingSocket,
+      } as Parameters<typeof postgres>[1])
+    const pool = new ReplaceablePool(connect)
+    const transactions = new TransactionGate()
     return {
-      db: drizzle(alwaysPrepared(client)) as unknown as Database,
+      db: drizzle(alwaysPrepared(pool.client, transactions)) as unknown as Database,
       kind: 'postgres',
-      close: () => client.end({ timeout: 5 }),
+      close: async () => {
+        await transactions.close()
+        await pool.end()
+      },
     }
   }
   const { PGlite } = await import('@electric-sql/pglite')
@@ -99,13 +105,58 @@ function isAlive(pid: number): boolean {
 type PostgresClient = import('postgres').Sql
 
 /**
+ * The postgres.js pool, replaced by a fresh one when a `reserve()` fails (PostgreSQL could not be
+ * reached): postgres.js 3.4 leaves such a request in its queue, and once PostgreSQL is back it
+ * takes a connection that nobody will ever release — after as many failures as the pool has
+ * connections, every transaction would wait for ever. The old pool is ended; the new one gets
+ * the type parsers drizzle set on the first (it changes them in place).
+ */
+class ReplaceablePool {
+  private current: PostgresClient
+  private readonly first: PostgresClient
+  /** What drizzle and the transactions use: always the current pool. */
+  readonly client: PostgresClient
+
+  constructor(private readonly connect: () => PostgresClient) {
+    this.current = this.first = connect()
+    this.client = new Proxy(this.first, {
+      get: (_target, property) => {
+        if (property === 'reserve') return () => this.reserve()
+        const value = Reflect.get(this.current, property)
+        return typeof value === 'function' ? value.bind(this.current) : value
+      },
+    })
+  }
+
+  private async reserve(): Promise<import('postgres').ReservedSql> {
+    const client = this.current
+    try {
+      return await client.reserve()
+    } catch (error) {
+      if (client === this.current) {
+        const fresh = this.connect()
+        Object.assign(fresh.options.parsers, this.first.options.parsers)
+        Object.assign(fresh.options.serializers, this.first.options.serializers)
+        this.current = fresh
+        void client.end({ timeout: 5 }).catch(() => undefined)
+      }
+      throw error
+    }
+  }
+
+  end(): Promise<void> {
+    return this.current.end({ timeout: 5 })
+  }
+}
+
+/**
  * drizzle asks postgres.js for unnamed statements unless a query is built with `.prepare()`,
  * which costs a describe round trip on every query with parameters. Named (cached) statements
  * halve the round trips of a sourcing transaction: postgres.js caches them per connection by
  * SQL text, and drizzle's text is stable per query shape. Transactions are pipelined
  * (src/db/transactions.ts) and get the same treatment.
  */
-function alwaysPrepared(client: PostgresClient): PostgresClient {
+function alwaysPrepared(client: PostgresClient, transactions?: TransactionGate): PostgresClient {
   return new Proxy(client, {
     get(target, property, receiver) {
       if (property === 'unsafe') {
@@ -118,7 +169,8 @@ function alwaysPrepared(client: PostgresClient): PostgresClient {
           // Transaction options (isolation level, …) take postgres.js's own way.
           if (typeof args[0] === 'string' && args[0].trim() !== '')
             return target.begin(args[0], (tx) => callback(alwaysPrepared(tx as never)) as never)
-          return pipelinedTransaction(target, alwaysPrepared, callback)
+          const run = () => pipelinedTransaction(target, (inner) => alwaysPrepared(inner), callback)
+          return transactions ? transactions.run(run) : run()
         }
       }
       return Reflect.get(target, property, receiver)

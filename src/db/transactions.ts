@@ -5,6 +5,9 @@ type ReservedClient = import('postgres').ReservedSql
 type Query = Promise<unknown> & {
   handler: (query: Query) => unknown
   execute(): Query
+  reject(error: unknown): void
+  args: unknown[]
+  cancelled: unknown
   command?: string
 }
 type Result = { command?: string }
@@ -46,8 +49,23 @@ class TransactionState {
       sending.catch((error: unknown) => {
         this.firstError ??= error
       })
+      // postgres.js 3.4 blames a statement it cannot encode on the statement being answered
+      // (here BEGIN) and then waits for ever for the one it never sent: refuse it here instead.
+      const unsendable = unsendableBecause(sending.args)
+      if (unsendable) return sending.reject(unsendable)
       return send(sending)
     }
+    // postgres.js re-sends a cached statement whose plan went stale (a column's type changed) at
+    // the end of what is already pipelined: behind an early COMMIT it would run on its own. In a
+    // transaction the server has aborted everything anyway, so the statement fails instead.
+    Object.defineProperty(query, 'retried', {
+      configurable: true,
+      get: () => undefined,
+      set: (error: unknown) => {
+        query.cancelled = true // postgres.js's execute() then sends nothing
+        query.reject(error)
+      },
+    })
     return query
   }
 
@@ -71,6 +89,50 @@ export class RolledBackError extends Error {
   override name = 'RolledBackError'
   constructor() {
     super('the database rolled the transaction back')
+  }
+}
+
+/** The transaction committed (its COMMIT had left early), but its callback failed afterwards. */
+export class CommittedWithError extends Error {
+  override name = 'CommittedWithError'
+  constructor(cause: unknown) {
+    super('the transaction committed, then its callback failed', { cause })
+  }
+}
+
+/** The most parameters one statement can carry in PostgreSQL's protocol. */
+const MAX_PARAMETERS = 65_534
+
+function unsendableBecause(args: unknown[] | undefined): Error | undefined {
+  if (!Array.isArray(args)) return undefined
+  if (args.length >= MAX_PARAMETERS) return new Error(`a statement with ${args.length} parameters`)
+  if (args.includes(undefined)) return new Error('a statement parameter is undefined')
+  return undefined
+}
+
+/**
+ * Transactions of one pool: `close()` lets those running finish before the pool ends (postgres.js
+ * ends reserved connections only at its timeout) and refuses new ones.
+ */
+export class TransactionGate {
+  private readonly running = new Set<Promise<unknown>>()
+  private closing = false
+
+  run<T>(transaction: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new Error('the database pool is closing'))
+    const running = transaction()
+    const settled = running.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.running.add(settled)
+    void settled.then(() => this.running.delete(settled))
+    return running
+  }
+
+  async close(): Promise<void> {
+    this.closing = true
+    await Promise.all(this.running)
   }
 }
 
@@ -114,8 +176,11 @@ export async function pipelinedTransaction<T>(
     } catch (error) {
       state.closed = true
       if (state.lostBecause) throw state.lostBecause
-      if (state.commit) await state.commit.catch(() => undefined)
-      else await rollback(state, reserved)
+      if (state.commit) {
+        const committed = await Promise.race([state.commit, state.lost]).catch(() => undefined)
+        // Nothing can be undone: say so, so that nobody retries what is already stored.
+        if (committed?.command === 'COMMIT') throw new CommittedWithError(error)
+      } else await rollback(state, reserved)
       throw (isAbortedTransaction(error) && state.firstError) || error
     }
     if (!state.commit && state.firstError !== undefined) {

@@ -1,3 +1,5 @@
+import { once } from 'node:events'
+import net from 'node:net'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createDatabase, type DatabaseHandle, queryRows } from '../../src/db/client'
@@ -25,7 +27,9 @@ describe('transactions on the PostgreSQL driver', () => {
       (thrown: Error) => thrown,
     )
     if (!error) throw new Error('the transaction succeeded')
-    return `${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`
+    const reasons: string[] = []
+    for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) reasons.push(cause.message)
+    return reasons.join(' ← ')
   }
   const within = <T>(promise: Promise<T>, ms = 10_000) =>
     Promise.race([
@@ -89,7 +93,10 @@ describe('transactions on the PostgreSQL driver', () => {
         await commitWithLast(tx, insert(tx, 6))
         await insert(tx, 7)
       })
-      expect(await failure(attempt)).toMatch(/after the end of its transaction/)
+      // Committed all the same: said so, so that nobody retries what is stored.
+      expect(await failure(attempt)).toMatch(
+        /committed, then its callback failed[\s\S]*after the end of its transaction/,
+      )
       const rows = await stored()
       expect(rows).toContain(6)
       expect(rows).not.toContain(7)
@@ -152,6 +159,92 @@ describe('transactions on the PostgreSQL driver', () => {
       expect(failed.length).toBeLessThanOrEqual(1)
       for (const n of failed) await within(handle.db.transaction((tx) => insert(tx, n)))
       expect(await stored()).toEqual(expect.arrayContaining([first + 2, first + 3, first + 4]))
+    })
+
+    it('fails a statement whose cached plan went stale instead of re-sending it after COMMIT', async () => {
+      const single = await createDatabase({ url: database.url, dataDir: '', poolSize: 1 })
+      try {
+        await queryRows(outside.db, sql`create table plans (n int primary key, m int)`)
+        const insertReturning = (tx: Parameters<typeof insert>[0], n: number) =>
+          queryRows(tx, sql`insert into plans values (${n}, ${n}) returning m`)
+        await single.db.transaction((tx) => commitWithLast(tx, insertReturning(tx, 1)))
+        // A migration elsewhere changes the type the cached statement returns.
+        await queryRows(outside.db, sql`alter table plans alter column m type bigint`)
+        const attempt = single.db.transaction(async (tx) => {
+          await insert(tx, 40)
+          await commitWithLast(tx, insertReturning(tx, 41))
+        })
+        expect(await failure(attempt)).toMatch(/cached plan|result type/)
+        const plans = await queryRows<{ n: number }>(outside.db, sql`select n from plans`)
+        expect(plans.map((row) => row.n)).toEqual([1])
+        expect(await stored()).not.toContain(40)
+        // The statement is prepared again next time.
+        await within(single.db.transaction((tx) => commitWithLast(tx, insertReturning(tx, 42))))
+      } finally {
+        await single.close()
+      }
+    })
+
+    it('refuses a statement the driver cannot send, and the connection serves on', async () => {
+      const single = await createDatabase({ url: database.url, dataDir: '', poolSize: 1 })
+      try {
+        const attempt = single.db.transaction((tx) => queryRows(tx, sql`select ${sql.param(undefined)}::int`))
+        expect(await failure(attempt)).toMatch(/undefined/)
+        await within(single.db.transaction((tx) => insert(tx, 50)))
+        expect(await stored()).toContain(50)
+      } finally {
+        await single.close()
+      }
+    })
+
+    it('lets a running transaction finish when the pool closes, and refuses new ones', async () => {
+      const closing = await createDatabase({ url: database.url, dataDir: '', poolSize: 2 })
+      let release!: () => void
+      const held = new Promise<void>((done) => (release = done))
+      const running = closing.db.transaction(async (tx) => {
+        await insert(tx, 60)
+        await held
+        await insert(tx, 61)
+      })
+      await expect.poll(async () => (await stored()).includes(60)).toBe(false)
+      const closed = closing.close()
+      release()
+      await within(running)
+      await within(closed)
+      expect(await stored()).toEqual(expect.arrayContaining([60, 61]))
+      expect(await failure(closing.db.transaction((tx) => insert(tx, 62)))).toMatch(/closing|ended/i)
+    })
+
+    it('reconnects after PostgreSQL could not be reached', async () => {
+      // A proxy in front of PostgreSQL stands in for an outage: closed, then listening again.
+      const target = new URL(database.url)
+      const forward = (client: net.Socket) => {
+        const server = net.connect(Number(target.port || 5432), target.hostname)
+        client.pipe(server).pipe(client)
+        client.on('error', () => server.destroy())
+        server.on('error', () => client.destroy())
+      }
+      let proxy = net.createServer(forward)
+      proxy.listen(0, '127.0.0.1')
+      await once(proxy, 'listening')
+      const { port } = proxy.address() as net.AddressInfo
+      proxy.close()
+      await once(proxy, 'close')
+      const proxied = new URL(database.url)
+      proxied.port = String(port)
+      const flaky = await createDatabase({ url: proxied.toString(), dataDir: '', poolSize: 2 })
+      try {
+        for (const n of [70, 71, 72])
+          expect(await failure(flaky.db.transaction((tx) => insert(tx, n)))).toMatch(/ECONNREFUSED/)
+        proxy = net.createServer(forward)
+        proxy.listen(port, '127.0.0.1')
+        await once(proxy, 'listening')
+        await within(Promise.all([73, 74, 75].map((n) => flaky.db.transaction((tx) => insert(tx, n)))))
+        expect(await stored()).toEqual(expect.arrayContaining([73, 74, 75]))
+      } finally {
+        await flaky.close()
+        proxy.close()
+      }
     })
   })
 })
