@@ -123,7 +123,7 @@ export const benchCases: BenchCase[] = [
     async run(context) {
       const { vacancyId, recruiter } = await seedVacancy(context, 'consent')
       // Enough distinct links for every measurement: each link is answered once.
-      const perSubject = Number(process.env.BENCH_CONSENT_LINKS ?? 40_000)
+      const perSubject = Number(process.env.BENCH_CONSENT_LINKS ?? 150_000)
       const seed = {
         vacancyId,
         userId: recruiter.userId,

@@ -55,17 +55,7 @@ class TransactionState {
       if (unsendable) return sending.reject(unsendable)
       return send(sending)
     }
-    // postgres.js re-sends a cached statement whose plan went stale (a column's type changed) at
-    // the end of what is already pipelined: behind an early COMMIT it would run on its own. In a
-    // transaction the server has aborted everything anyway, so the statement fails instead.
-    Object.defineProperty(query, 'retried', {
-      configurable: true,
-      get: () => undefined,
-      set: (error: unknown) => {
-        query.cancelled = true // postgres.js's execute() then sends nothing
-        query.reject(error)
-      },
-    })
+    guardRetries(query)
     return query
   }
 
@@ -73,6 +63,37 @@ class TransactionState {
     this.lostBecause = error ?? new Error('the connection to the database closed')
     this.onLost?.(this.lostBecause)
   }
+}
+
+const transactionQueries = new WeakSet<object>()
+const retriedBecause = new WeakMap<object, unknown>()
+let retriesGuarded = false
+
+/**
+ * postgres.js re-sends a cached statement whose plan went stale (a column's type changed) at the
+ * end of what is already pipelined: behind an early COMMIT it would run on its own. In a
+ * transaction the server has aborted everything anyway, so such a statement fails instead. The
+ * driver marks a retry by setting `retried`; an accessor on its Query prototype (defined once,
+ * so no query changes shape, which would slow every query down) catches it for our statements.
+ */
+function guardRetries(query: Query): void {
+  transactionQueries.add(query)
+  if (retriesGuarded) return
+  retriesGuarded = true
+  Object.defineProperty(Object.getPrototypeOf(query), 'retried', {
+    configurable: true,
+    get(this: object) {
+      return retriedBecause.get(this)
+    },
+    set(this: Query, error: unknown) {
+      if (!transactionQueries.has(this)) {
+        retriedBecause.set(this, error)
+        return
+      }
+      this.cancelled = true // the driver's execute() then sends nothing
+      this.reject(error)
+    },
+  })
 }
 
 /** The part of postgres.js's internal connection a transaction watches (as its own `begin` does). */
