@@ -119,12 +119,10 @@ class ReplaceablePool {
 
   constructor(private readonly connect: () => PostgresClient) {
     this.current = this.first = connect()
+    // postgres.js's functions are closures over their pool (none uses `this`): handed out as they are.
+    const reserve = () => this.reserve()
     this.client = new Proxy(this.first, {
-      get: (_target, property) => {
-        if (property === 'reserve') return () => this.reserve()
-        const value = Reflect.get(this.current, property)
-        return typeof value === 'function' ? value.bind(this.current) : value
-      },
+      get: (_target, property) => (property === 'reserve' ? reserve : Reflect.get(this.current, property)),
     })
   }
 
@@ -163,15 +161,11 @@ function alwaysPrepared(client: PostgresClient, transactions?: TransactionGate):
         return (query: string, params?: unknown[], options?: Record<string, unknown>) =>
           target.unsafe(query, params as never, { ...options, prepare: true })
       }
-      if (property === 'begin') {
-        return (...args: unknown[]) => {
-          const callback = args.find((arg) => typeof arg === 'function') as (tx: PostgresClient) => unknown
-          // Transaction options (isolation level, …) take postgres.js's own way.
-          if (typeof args[0] === 'string' && args[0].trim() !== '')
-            return target.begin(args[0], (tx) => callback(alwaysPrepared(tx as never)) as never)
-          const run = () => pipelinedTransaction(target, (inner) => alwaysPrepared(inner), callback)
-          return transactions ? transactions.run(run) : run()
-        }
+      // The pool's transactions; inside one, `begin` is the transaction's own (it refuses).
+      if (property === 'begin' && transactions) {
+        // drizzle passes only the callback: isolation levels and the like go by SET TRANSACTION.
+        return (callback: (tx: PostgresClient) => unknown) =>
+          transactions.run(() => pipelinedTransaction(target, (inner) => alwaysPrepared(inner), callback))
       }
       return Reflect.get(target, property, receiver)
     },

@@ -31,7 +31,7 @@ export function coalescingSocket(target: SocketTarget): net.Socket {
 }
 
 /** Holds a write of `EARLY_WRITE_BYTES` or more until this turn's deferred writes have joined it. */
-export function coalesceWrites(socket: net.Socket): net.Socket {
+function coalesceWrites(socket: net.Socket): net.Socket {
   const write = socket.write
   let holding = false
   socket.write = function (this: net.Socket, chunk: Uint8Array | string, ...rest: unknown[]) {

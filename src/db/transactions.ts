@@ -136,24 +136,24 @@ function unsendableBecause(args: unknown[] | undefined): Error | undefined {
  * ends reserved connections only at its timeout) and refuses new ones.
  */
 export class TransactionGate {
-  private readonly running = new Set<Promise<unknown>>()
+  private running = 0
   private closing = false
+  private drained: (() => void) | undefined
 
-  run<T>(transaction: () => Promise<T>): Promise<T> {
-    if (this.closing) return Promise.reject(new Error('the database pool is closing'))
-    const running = transaction()
-    const settled = running.then(
-      () => undefined,
-      () => undefined,
-    )
-    this.running.add(settled)
-    void settled.then(() => this.running.delete(settled))
-    return running
+  async run<T>(transaction: () => Promise<T>): Promise<T> {
+    if (this.closing) throw new Error('the database pool is closing')
+    this.running++
+    try {
+      return await transaction()
+    } finally {
+      this.running--
+      if (this.running === 0) this.drained?.()
+    }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closing = true
-    await Promise.all(this.running)
+    return this.running === 0 ? Promise.resolve() : new Promise((done) => (this.drained = done))
   }
 }
 
@@ -181,7 +181,6 @@ export async function pipelinedTransaction<T>(
   const state = new TransactionState()
   const connection = transactionConnection(reserved, state, wrap)
   states.set(connection, state)
-  const send = (text: string) => state.track(reserved.unsafe(text) as unknown as Query) as Promise<Result>
   const watch = (driverConnection: DriverConnection) => {
     state.connection = driverConnection
     driverConnection.onclose = (error) => state.lose(error)
@@ -209,7 +208,8 @@ export async function pipelinedTransaction<T>(
       await rollback(state, reserved)
       throw state.firstError
     }
-    const commit = state.commit ?? send('commit')
+    const commit =
+      state.commit ?? (state.track(reserved.unsafe('commit') as unknown as Query) as Promise<Result>)
     state.closed = true
     const committed = await Promise.race([commit, state.lost])
     if (committed.command !== 'COMMIT') throw state.firstError ?? new RolledBackError()
@@ -278,11 +278,12 @@ async function savepoint(connection: PostgresClient, state: TransactionState, ar
 /**
  * Lets COMMIT leave in the same write as the transaction's last statements, which `last` has
  * just issued: one round trip less. Only for the tail of a transaction, made of statements that
- * need no answer of each other (not "insert, and if nothing was inserted, select") — the callback
+ * need no answer of each other (not "insert, and if nothing was inserted, select"); the callback
  * must return right after: a statement issued later is refused, and an error thrown later cannot
- * undo the commit. COMMIT waits for the next turn of the event loop, so every statement issued in this
- * turn is handed to the connection first; it stays with the ordinary end of the transaction if
- * one was not (nothing is then lost, only the round trip), inside a savepoint, or on PGlite.
+ * undo the commit (`CommittedWithError`). COMMIT waits for the next turn of the event loop, so
+ * every statement issued in this turn is handed to the connection first; it stays with the
+ * ordinary end of the transaction if one was not (nothing is then lost, only the round trip),
+ * inside a savepoint, or on PGlite.
  */
 export function commitWithLast<T>(tx: Executor, last: Promise<T>): Promise<T> {
   const client = (tx as unknown as { session?: { client?: object } }).session?.client

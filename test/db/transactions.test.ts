@@ -61,6 +61,19 @@ describe('transactions on the PostgreSQL driver', () => {
       (await queryRows<{ n: number }>(outside.db, sql`select n from probe order by n`)).map((row) => row.n)
     const insert = (tx: Parameters<Parameters<typeof handle.db.transaction>[0]>[0], n: number) =>
       queryRows(tx, sql`insert into probe values (${n})`)
+    /** A pool of its own for one test, closed after it. */
+    const withPool = async (
+      poolSize: number,
+      use: (pool: DatabaseHandle) => Promise<void>,
+      url = database.url,
+    ) => {
+      const pool = await createDatabase({ url, dataDir: '', poolSize })
+      try {
+        await use(pool)
+      } finally {
+        await pool.close()
+      }
+    }
 
     it('shows nobody the rows before COMMIT (BEGIN really came first)', async () => {
       await handle.db.transaction(async (tx) => {
@@ -161,9 +174,8 @@ describe('transactions on the PostgreSQL driver', () => {
       expect(await stored()).toEqual(expect.arrayContaining([first + 2, first + 3, first + 4]))
     })
 
-    it('fails a statement whose cached plan went stale instead of re-sending it after COMMIT', async () => {
-      const single = await createDatabase({ url: database.url, dataDir: '', poolSize: 1 })
-      try {
+    it('fails a statement whose cached plan went stale instead of re-sending it after COMMIT', () =>
+      withPool(1, async (single) => {
         await queryRows(outside.db, sql`create table plans (n int primary key, m int)`)
         const insertReturning = (tx: Parameters<typeof insert>[0], n: number) =>
           queryRows(tx, sql`insert into plans values (${n}, ${n}) returning m`)
@@ -180,33 +192,30 @@ describe('transactions on the PostgreSQL driver', () => {
         expect(await stored()).not.toContain(40)
         // The statement is prepared again next time.
         await within(single.db.transaction((tx) => commitWithLast(tx, insertReturning(tx, 42))))
-      } finally {
-        await single.close()
-      }
-    })
+      }))
 
-    it('refuses a statement the driver cannot send, and the connection serves on', async () => {
-      const single = await createDatabase({ url: database.url, dataDir: '', poolSize: 1 })
-      try {
+    it('refuses a statement the driver cannot send, and the connection serves on', () =>
+      withPool(1, async (single) => {
         const attempt = single.db.transaction((tx) => queryRows(tx, sql`select ${sql.param(undefined)}::int`))
         expect(await failure(attempt)).toMatch(/undefined/)
         await within(single.db.transaction((tx) => insert(tx, 50)))
         expect(await stored()).toContain(50)
-      } finally {
-        await single.close()
-      }
-    })
+      }))
 
     it('lets a running transaction finish when the pool closes, and refuses new ones', async () => {
       const closing = await createDatabase({ url: database.url, dataDir: '', poolSize: 2 })
       let release!: () => void
+      let begun!: () => void
       const held = new Promise<void>((done) => (release = done))
+      const inFlight = new Promise<void>((done) => (begun = done))
       const running = closing.db.transaction(async (tx) => {
         await insert(tx, 60)
+        begun()
         await held
         await insert(tx, 61)
       })
-      await expect.poll(async () => (await stored()).includes(60)).toBe(false)
+      await within(inFlight)
+      expect(await stored()).not.toContain(60)
       const closed = closing.close()
       release()
       await within(running)
@@ -232,19 +241,19 @@ describe('transactions on the PostgreSQL driver', () => {
       await once(proxy, 'close')
       const proxied = new URL(database.url)
       proxied.port = String(port)
-      const flaky = await createDatabase({ url: proxied.toString(), dataDir: '', poolSize: 2 })
-      try {
-        for (const n of [70, 71, 72])
-          expect(await failure(flaky.db.transaction((tx) => insert(tx, n)))).toMatch(/ECONNREFUSED/)
-        proxy = net.createServer(forward)
-        proxy.listen(port, '127.0.0.1')
-        await once(proxy, 'listening')
-        await within(Promise.all([73, 74, 75].map((n) => flaky.db.transaction((tx) => insert(tx, n)))))
-        expect(await stored()).toEqual(expect.arrayContaining([73, 74, 75]))
-      } finally {
-        await flaky.close()
-        proxy.close()
-      }
+      await withPool(
+        2,
+        async (flaky) => {
+          for (const n of [70, 71, 72])
+            expect(await failure(flaky.db.transaction((tx) => insert(tx, n)))).toMatch(/ECONNREFUSED/)
+          proxy = net.createServer(forward)
+          proxy.listen(port, '127.0.0.1')
+          await once(proxy, 'listening')
+          await within(Promise.all([73, 74, 75].map((n) => flaky.db.transaction((tx) => insert(tx, n)))))
+          expect(await stored()).toEqual(expect.arrayContaining([73, 74, 75]))
+        },
+        proxied.toString(),
+      ).finally(() => proxy.close())
     })
   })
 })

@@ -528,36 +528,33 @@ async function recordSent(
     ])
     // The transaction's writes, COMMIT with them: the candidacy (locked first, as a withdrawal
     // locks it before its messages) and the message.
-    await commitWithLast(
-      tx,
-      Promise.all([
-        locked && locked.candidacy.noticeStatus !== 'sent'
-          ? appendToLockedChain(
-              tx,
-              locked.candidacy.id,
-              locked.candidacy,
-              [
-                {
-                  type: 'notice_sent',
-                  actor: { type: 'system' },
-                  occurredAt: now,
-                  evidence: { message: message.id, template: message.template },
-                },
-              ],
-              { noticeStatus: 'sent', noticeSentAt: now, updatedAt: now },
-            )
-          : undefined,
-        updateMessage(tx, message.id, {
-          status: sentUnlessReported,
-          statusReason: null,
-          sentAt: now,
-          statusAt: now,
-          providerMessageId,
-          dedupeKey: releasedDedupeKey,
-          ...(erasureAnswer ? { toAddress: null, subject: null, bodyText: null, bodyHtml: null } : {}),
-        }),
-      ]),
-    )
+    const noticeSent =
+      locked && locked.candidacy.noticeStatus !== 'sent'
+        ? appendToLockedChain(
+            tx,
+            locked.candidacy.id,
+            locked.candidacy,
+            [
+              {
+                type: 'notice_sent',
+                actor: { type: 'system' },
+                occurredAt: now,
+                evidence: { message: message.id, template: message.template },
+              },
+            ],
+            { noticeStatus: 'sent', noticeSentAt: now, updatedAt: now },
+          )
+        : undefined
+    const messageSent = updateMessage(tx, message.id, {
+      status: sentUnlessReported,
+      statusReason: null,
+      sentAt: now,
+      statusAt: now,
+      providerMessageId,
+      dedupeKey: releasedDedupeKey,
+      ...(erasureAnswer ? { toAddress: null, subject: null, bodyText: null, bodyHtml: null } : {}),
+    })
+    await commitWithLast(tx, Promise.all([noticeSent, messageSent]))
   })
 }
 
