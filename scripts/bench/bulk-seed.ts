@@ -3,8 +3,8 @@
  * one by one through the API would take longer than the measurement itself).
  */
 import { randomUUID } from 'node:crypto'
-import postgres from 'postgres'
 import { formToken, hashLinkToken, newLinkToken } from '../../src/lib/tokens'
+import { rawPostgres } from './sql'
 
 export interface SeededCandidacy {
   candidacyId: string
@@ -18,7 +18,7 @@ export async function seedCandidacies(
   databaseUrl: string,
   input: { vacancyId: string; userId: string; count: number; consentLinks?: { serverSecret: string } },
 ): Promise<SeededCandidacy[]> {
-  const sql = postgres(databaseUrl, { max: 4, onnotice: () => {} })
+  const sql = rawPostgres(databaseUrl, { max: 4 })
   const now = new Date()
   const expiresAt = new Date(now.getTime() + 30 * 86_400_000)
   const textHash = 'f'.repeat(64)
@@ -88,7 +88,7 @@ export async function seedSentMessages(
   databaseUrl: string,
   candidacies: SeededCandidacy[],
 ): Promise<string[]> {
-  const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} })
+  const sql = rawPostgres(databaseUrl, { max: 2 })
   const now = new Date()
   const rows = candidacies.map((candidacy) => ({
     id: randomUUID(),

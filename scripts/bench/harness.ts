@@ -7,9 +7,11 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import autocannon from 'autocannon'
-import postgres from 'postgres'
+import { rawPostgres } from './sql'
 
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
+/** PostgreSQL connections of Candor's pool and of each baseline's: both subjects get the same. */
+export const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 10)
 export const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 10)
 export const ADMIN_DATABASE_URL =
   process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -186,7 +188,7 @@ export async function measureLoop(
 /** A database of its own for the run, built by the real migrations. */
 export async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `candor_bench_${randomBytes(4).toString('hex')}`
-  const admin = postgres(ADMIN_DATABASE_URL, { max: 1, onnotice: () => {} })
+  const admin = rawPostgres(ADMIN_DATABASE_URL, { max: 1 })
   await admin.unsafe(`create database "${name}"`)
   await admin.end()
   const url = new URL(ADMIN_DATABASE_URL)
@@ -194,7 +196,7 @@ export async function benchDatabase(): Promise<{ url: string; drop(): Promise<vo
   return {
     url: url.toString(),
     drop: async () => {
-      const cleanup = postgres(ADMIN_DATABASE_URL, { max: 1, onnotice: () => {} })
+      const cleanup = rawPostgres(ADMIN_DATABASE_URL, { max: 1 })
       await cleanup.unsafe(`drop database if exists "${name}" with (force)`)
       await cleanup.end()
     },

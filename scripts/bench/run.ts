@@ -15,6 +15,7 @@ import {
   CONNECTIONS,
   DURATION_SECONDS,
   load,
+  POOL_SIZE,
   printTable,
   REDIS_URL,
   type Row,
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     RATE_LIMIT_PUBLIC_PER_MINUTE: '100000000',
     PUBLIC_BASE_URL: 'http://candor.bench',
     DB_MIGRATE_ON_START: 'false',
+    DATABASE_POOL_SIZE: String(POOL_SIZE),
   }
   const sign = createSigner({
     key: secret,

@@ -4,7 +4,6 @@
  * time, rows per second and memory; there is no baseline for these, only the figures.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
-import postgres from 'postgres'
 import { parseKeyring } from '../../src/lib/field-crypto'
 import { createTemplates } from '../../src/lib/templates'
 import { buildRecords, recordsCsv, recordsHtml } from '../../src/modules/records/records.service'
@@ -14,6 +13,7 @@ import { runRetention } from '../../src/modules/retention/retention.service'
 import { seedCandidacies } from './bulk-seed'
 import type { BenchContext } from './run'
 import { seedVacancy } from './seed'
+import { rawPostgres } from './sql'
 
 export interface Timing {
   benchCase: string
@@ -63,7 +63,7 @@ export async function accessPackageTiming(context: BenchContext): Promise<Timing
     userId: recruiter.userId,
     count: 1,
   })
-  const sql = postgres(context.databaseUrl, { max: 2, onnotice: () => {} })
+  const sql = rawPostgres(context.databaseUrl, { max: 2 })
   const now = new Date()
   const messageId = randomUUID()
   await sql`insert into messages (id, candidacy_id, template, language, status, to_address, subject, body_text, queued_at, status_at)
@@ -134,7 +134,7 @@ export async function retentionTiming(context: BenchContext): Promise<Timing> {
     userId: open.recruiter.userId,
     count: 90_000,
   })
-  const sql = postgres(context.databaseUrl, { max: 1, onnotice: () => {} })
+  const sql = rawPostgres(context.databaseUrl, { max: 1 })
   await sql`update vacancies set status = 'closed', closed_at = now() - interval '60 days' where id = ${due.vacancyId}`
   await sql.end()
   const queues = { outreach: { remove: async () => 0 } } as never
@@ -147,7 +147,7 @@ export async function retentionTiming(context: BenchContext): Promise<Timing> {
 
 export async function recordsTiming(context: BenchContext): Promise<Timing> {
   const { recruiter } = await seedVacancy(context)
-  const sql = postgres(context.databaseUrl, { max: 2, onnotice: () => {} })
+  const sql = rawPostgres(context.databaseUrl, { max: 2 })
   const now = new Date()
   const clients = Array.from({ length: 100 }, (_, i) => ({
     id: randomUUID(),

@@ -7,6 +7,7 @@ import { StartupError } from '../lib/exit'
 import type * as schema from './schema'
 import { coalescingSocket } from './socket'
 import { pipelinedTransaction, TransactionGate } from './transactions'
+import { postgresTarget } from './url'
 
 export type Schema = typeof schema
 // drizzle is given no schema at run time: it would build a relational query builder for every
@@ -33,8 +34,10 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
   if (options.url) {
     const { default: postgres } = await import('postgres')
     const { drizzle } = await import('drizzle-orm/postgres-js')
+    const target = postgresTarget(options.url)
     const connect = () =>
-      postgres(options.url!, {
+      postgres(target.url, {
+        ...target.options,
         max: options.poolSize ?? 10,
         // Never let the driver print queries or parameters: they can hold personal data.
         debug: false,

@@ -2,18 +2,18 @@
  * Baseline for a consent POST: the same database work — token lookup, candidacy lock, ledger
  * append with its hash, state update — with postgres.js, one transaction per consent.
  */
-import postgres from 'postgres'
 import { hashLinkToken } from '../../../src/lib/tokens'
 import { chainHash } from '../../../src/modules/ledger/ledger.chain'
 import type { SeededCandidacy } from '../bulk-seed'
-import { type LoadResult, measureLoop } from '../harness'
+import { type LoadResult, measureLoop, POOL_SIZE } from '../harness'
+import { rawPostgres } from '../sql'
 
 export async function rawConsent(
   databaseUrl: string,
   links: SeededCandidacy[],
   warmUp: boolean,
 ): Promise<LoadResult> {
-  const sql = postgres(databaseUrl, { max: 10, onnotice: () => {} })
+  const sql = rawPostgres(databaseUrl, { max: POOL_SIZE })
   let next = 0
   const run = (seconds?: number) =>
     measureLoop(

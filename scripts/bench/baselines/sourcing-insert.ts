@@ -3,11 +3,11 @@
  * fact, ledger event) inserted directly with postgres.js, one transaction per candidate.
  */
 import { randomUUID } from 'node:crypto'
-import postgres from 'postgres'
-import { measureLoop } from '../harness'
+import { measureLoop, POOL_SIZE } from '../harness'
+import { rawPostgres } from '../sql'
 
 export async function rawSourcing(databaseUrl: string, vacancyId: string, userId: string, warmUp: boolean) {
-  const sql = postgres(databaseUrl, { max: 10, onnotice: () => {} })
+  const sql = rawPostgres(databaseUrl, { max: POOL_SIZE })
   const run = (seconds?: number) =>
     measureLoop(
       async (i) => {

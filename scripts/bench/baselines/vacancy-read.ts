@@ -4,10 +4,9 @@
  */
 import { createVerifier } from 'fast-jwt'
 import Fastify from 'fastify'
-import postgres from 'postgres'
-import { bind, vacancyDetailStatement } from '../sql'
+import { bind, rawPostgres, vacancyDetailStatement } from '../sql'
 
-const sql = postgres(process.env.DATABASE_URL!, { max: 10, onnotice: () => {} })
+const sql = rawPostgres(process.env.DATABASE_URL!, { max: 10 })
 const verify = createVerifier({
   key: process.env.JWT_SECRET!,
   algorithms: ['HS256'],

@@ -1,6 +1,6 @@
 /** Baseline for webhook ingest: the same rows as one multi-row INSERT per batch with postgres.js. */
-import postgres from 'postgres'
 import { type LoadResult, measureLoop } from '../harness'
+import { rawPostgres } from '../sql'
 import { type BenchEvent, eventBatch } from '../webhook-events'
 
 export async function rawIngest(
@@ -9,7 +9,7 @@ export async function rawIngest(
   warmUp: boolean,
   concurrency: number,
 ): Promise<LoadResult> {
-  const sql = postgres(databaseUrl, { max: concurrency, onnotice: () => {} })
+  const sql = rawPostgres(databaseUrl, { max: concurrency })
   const run = async (seconds?: number) => {
     const result = await measureLoop(
       async () => {
