@@ -202,6 +202,7 @@ export const benchCases: BenchCase[] = [
                 const batch = candidacies.slice(round * perRound, ++round * perRound)
                 const candor = await context.startProcess(CANDOR, env)
                 const before = sink.count()
+                const cpuBefore = candor.cpuSeconds()
                 const started = performance.now()
                 let next = 0
                 let failures = 0
@@ -223,10 +224,14 @@ export const benchCases: BenchCase[] = [
                   await new Promise((done) => setTimeout(done, 20))
                 }
                 const seconds = (performance.now() - started) / 1000
+                const cpuSeconds = candor.cpuSeconds() - cpuBefore
                 await candor.stop()
+                const delivered = sink.count() - before
                 return {
-                  rate: (sink.count() - before) / seconds,
-                  failures: failures + (batch.length - (sink.count() - before)),
+                  rate: delivered / seconds,
+                  failures: failures + (batch.length - delivered),
+                  operations: delivered,
+                  cpuSeconds,
                 }
               },
             },

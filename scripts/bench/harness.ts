@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import autocannon from 'autocannon'
 import { rawPostgres } from './sql'
@@ -23,6 +23,18 @@ export interface LoadResult {
   p99Ms?: number
   /** Errors and non-2xx answers: a fast wrong answer is not a result. */
   failures: number
+  /** Operations measured (for CPU per operation). */
+  operations?: number
+  /** CPU seconds of the subject's own process over the measurement, where the subject knows it. */
+  cpuSeconds?: number
+}
+
+/** CPU milliseconds per operation, steadier than a rate on a shared machine. */
+export interface CpuCost {
+  /** The subject's process: Candor, or the bench process running a raw baseline's client. */
+  processMs?: number
+  /** Every PostgreSQL process of the machine (backends, WAL writer, autovacuum). */
+  postgresMs?: number
 }
 
 export interface Row {
@@ -30,6 +42,7 @@ export interface Row {
   subject: string
   unit: string
   result: LoadResult
+  cpu: CpuCost
   baseline?: boolean
 }
 
@@ -46,7 +59,49 @@ export async function freePort(): Promise<number> {
 
 export interface Service {
   url: string
+  /** CPU seconds (user + system) the process has used so far. */
+  cpuSeconds(): number
   stop(): Promise<void>
+}
+
+const TICKS_PER_SECOND = 100
+
+/** user + system time from /proc/<pid>/stat, with that of waited-for children if asked. */
+function cpuSecondsOf(stat: string, withChildren = false): number {
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number)
+  const children = withChildren ? fields[13]! + fields[14]! : 0
+  return (fields[11]! + fields[12]! + children) / TICKS_PER_SECOND
+}
+
+const processCpuSeconds = (pid: number) => cpuSecondsOf(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+
+/**
+ * CPU seconds of every PostgreSQL process on the machine (the benchmarks expect nothing else to
+ * load it): the live ones, and through the postmaster's children's times the backends that
+ * exited (a baseline closes its connections before its measurement ends).
+ */
+function postgresCpuSeconds(): number {
+  let seconds = 0
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      if (!stat.includes('(postgres)')) continue
+      // The postmaster is the postgres process whose parent is not one.
+      const parent = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]
+      const postmaster = !readFileSync(`/proc/${parent}/stat`, 'utf8').includes('(postgres)')
+      seconds += cpuSecondsOf(stat, postmaster)
+    } catch {}
+  }
+  return seconds
+}
+
+const ownCpuSeconds = () => {
+  const usage = process.cpuUsage()
+  return (usage.user + usage.system) / 1e6
 }
 
 /** Runs a TypeScript entry point in its own process (so the load generator does not share its event loop). */
@@ -74,14 +129,9 @@ export async function startProcess(
   }
   return {
     url,
+    cpuSeconds: () => processCpuSeconds(child.pid!),
     stop: () =>
       new Promise((resolve) => {
-        // BENCH_CPU=1: the process's CPU seconds (user + system), steadier than a rate on a shared machine.
-        if (process.env.BENCH_CPU && child.pid) {
-          const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-          const seconds = (Number(fields[11]) + Number(fields[12])) / 100
-          process.stdout.write(`  (${entry}: ${seconds.toFixed(2)} s of CPU)\n`)
-        }
         if (child.exitCode !== null) return resolve()
         child.once('exit', () => resolve())
         child.kill('SIGTERM')
@@ -96,7 +146,12 @@ export async function load(options: autocannon.Options, warmUp = true): Promise<
   if (warmUp)
     await autocannon({ connections: CONNECTIONS, ...options, duration: Math.min(3, DURATION_SECONDS) })
   const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_SECONDS, ...options })
-  return { rate: result.requests.average, p99Ms: result.latency.p99, failures: result.errors + result.non2xx }
+  return {
+    rate: result.requests.average,
+    p99Ms: result.latency.p99,
+    failures: result.errors + result.non2xx,
+    operations: result.requests.total,
+  }
 }
 
 /** Something measured: an HTTP service under autocannon load, or a measurement of its own (`measure`). */
@@ -111,31 +166,50 @@ export type Subject =
     }
   | { name: string; baseline?: boolean; measure(warmUp: boolean): Promise<LoadResult> }
 
-const scaled = (result: LoadResult, factor: number): LoadResult => ({ ...result, rate: result.rate * factor })
+const scaled = (result: LoadResult, factor: number): LoadResult => ({
+  ...result,
+  rate: result.rate * factor,
+  ...(result.operations === undefined ? {} : { operations: result.operations * factor }),
+})
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 /**
  * Measures every subject ROUNDS times, interleaved (A B C A B C …), and keeps the median of each:
- * on a shared 2-core machine a single run can be off by a third.
+ * on a shared 2-core machine a single run can be off by a third. CPU per operation is taken
+ * from the rounds after the first (whose warm-up would count), unless there is only one.
  */
 export async function compare(benchCase: string, unit: string, subjects: Subject[]): Promise<Row[]> {
   const services: Array<Service | undefined> = []
   for (const subject of subjects) services.push('start' in subject ? await subject.start() : undefined)
   const results: LoadResult[][] = subjects.map(() => [])
+  const costs: CpuCost[][] = subjects.map(() => [])
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const [index, subject] of subjects.entries()) {
         const warmUp = round === 0
-        results[index]!.push(
+        const service = services[index]
+        const own = () => (service ? service.cpuSeconds() : ownCpuSeconds())
+        const before = { own: own(), postgres: postgresCpuSeconds() }
+        const result =
           'measure' in subject
             ? await subject.measure(warmUp)
-            : scaled(await load(subject.request(services[index]!), warmUp), subject.scale ?? 1),
-        )
+            : scaled(await load(subject.request(service!), warmUp), subject.scale ?? 1)
+        results[index]!.push(result)
+        if ((warmUp && ROUNDS > 1) || !result.operations) continue
+        const perOperation = (seconds: number) => (seconds * 1000) / result.operations!
+        costs[index]!.push({
+          processMs: perOperation(result.cpuSeconds ?? own() - before.own),
+          postgresMs: perOperation(postgresCpuSeconds() - before.postgres),
+        })
       }
     }
   } finally {
     await Promise.all(services.map((service) => service?.stop()))
+  }
+  const medianOf = (values: Array<number | undefined>) => {
+    const known = values.filter((value) => value !== undefined)
+    return known.length > 0 ? median(known) : undefined
   }
   return subjects.map((subject, index) => ({
     benchCase,
@@ -146,6 +220,10 @@ export async function compare(benchCase: string, unit: string, subjects: Subject
       rate: median(results[index]!.map((result) => result.rate)),
       p99Ms: median(results[index]!.map((result) => result.p99Ms ?? 0)),
       failures: results[index]!.reduce((sum, result) => sum + result.failures, 0),
+    },
+    cpu: {
+      processMs: medianOf(costs[index]!.map((cost) => cost.processMs)),
+      postgresMs: medianOf(costs[index]!.map((cost) => cost.postgresMs)),
     },
   }))
 }
@@ -182,6 +260,7 @@ export async function measureLoop(
     rate: latencies.length / elapsed,
     p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
     failures,
+    operations: latencies.length,
   }
 }
 
@@ -209,9 +288,10 @@ const format = (value: number, digits = 0) =>
 /** Candor's rows with their ratio to each baseline of the same case. */
 export function printTable(rows: Row[]): void {
   const lines = [
-    '| case | subject | rate | p99 ms | failures | vs baselines |',
-    '|---|---|---:|---:|---:|---|',
+    '| case | subject | rate | p99 ms | failures | vs baselines | CPU ms/op: process | PostgreSQL |',
+    '|---|---|---:|---:|---:|---|---:|---:|',
   ]
+  const cpu = (ms: number | undefined) => (ms === undefined ? '' : format(ms, 3))
   for (const row of rows) {
     const ratios = row.baseline
       ? 'baseline'
@@ -221,7 +301,7 @@ export function printTable(rows: Row[]): void {
           .join('; ')
     const p99 = row.result.p99Ms === undefined ? '' : format(row.result.p99Ms, 1)
     lines.push(
-      `| ${row.benchCase} | ${row.subject} | ${format(row.result.rate)} ${row.unit} | ${p99} | ${row.result.failures} | ${ratios} |`,
+      `| ${row.benchCase} | ${row.subject} | ${format(row.result.rate)} ${row.unit} | ${p99} | ${row.result.failures} | ${ratios} | ${cpu(row.cpu.processMs)} | ${cpu(row.cpu.postgresMs)} |`,
     )
   }
   process.stdout.write(`\n${lines.join('\n')}\n\n`)

@@ -23,5 +23,5 @@ export async function rawMail(smtpUrl: string, count: number, body: string): Pro
   )
   const seconds = (performance.now() - started) / 1000
   transport.close()
-  return { rate: count / seconds, failures }
+  return { rate: count / seconds, failures, operations: count - failures }
 }
