@@ -55,6 +55,46 @@ export async function findLinkContext(db: Executor, tokenHash: string, lock = fa
   return row
 }
 
+/**
+ * What answering a consent link needs, with the candidacy's row locked: only these columns,
+ * since every consent POST decodes them (the full link context is three times as many).
+ */
+const lockedAnswerContext = statement((db) =>
+  db
+    .select({
+      link: {
+        id: linkTokens.id,
+        action: linkTokens.action,
+        consentTextHash: linkTokens.consentTextHash,
+        expiresAt: linkTokens.expiresAt,
+      },
+      candidacy: {
+        id: candidacies.id,
+        personId: candidacies.personId,
+        vacancyId: candidacies.vacancyId,
+        stage: candidacies.stage,
+        consentState: candidacies.consentState,
+        consentRequestExpiresAt: candidacies.consentRequestExpiresAt,
+        consentExpiresAt: candidacies.consentExpiresAt,
+        ledgerSeq: candidacies.ledgerSeq,
+        ledgerHead: candidacies.ledgerHead,
+      },
+      vacancy: { language: vacancies.language },
+      personLanguage: people.language,
+    })
+    .from(linkTokens)
+    .innerJoin(candidacies, eq(candidacies.id, linkTokens.candidacyId))
+    .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
+    .leftJoin(people, eq(people.id, candidacies.personId))
+    .where(eq(linkTokens.tokenHash, sql.placeholder('tokenHash')))
+    .for('update', { of: candidacies }),
+)
+
+export async function lockAnswerContext(tx: Executor, tokenHash: string) {
+  const [row] = await lockedAnswerContext(tx, { tokenHash })
+  return row
+}
+
 /** A link by its hash alone (download links belong to a request, not a candidacy). */
 export async function findLink(db: Executor, tokenHash: string) {
   const [row] = await db.select().from(linkTokens).where(eq(linkTokens.tokenHash, tokenHash))

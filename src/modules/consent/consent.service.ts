@@ -30,7 +30,13 @@ import { listEmails, lockPerson } from '../people/people.repository'
 import { suppress } from '../suppression/suppression.service'
 import { findVacancyDetail } from '../vacancies/vacancies.repository'
 import type { Language } from '../vacancies/vacancies.tables'
-import { findConsentText, findLinkContext, insertLinkTokens, storeConsentText } from './consent.repository'
+import {
+  findConsentText,
+  findLinkContext,
+  insertLinkTokens,
+  lockAnswerContext,
+  storeConsentText,
+} from './consent.repository'
 
 type ConsentDeps = Pick<Services, 'db' | 'clock' | 'config' | 'templates'>
 type StopDeps = ConsentDeps & Pick<Services, 'queues'>
@@ -279,18 +285,20 @@ export type LinkOutcome =
     }
 
 type LinkContext = NonNullable<Awaited<ReturnType<typeof findLinkContext>>>
+/** The part of a link's context that answering it needs (what `lockAnswerContext` reads). */
+type AnswerContext = NonNullable<Awaited<ReturnType<typeof lockAnswerContext>>>
 
 /** A link works only for its own action, and only while its person exists (not after erasure). */
-function usableLink(
-  context: LinkContext | undefined,
+function usableLink<Context extends AnswerContext>(
+  context: Context | undefined,
   action: 'consent' | 'withdraw',
-): context is LinkContext {
+): context is Context {
   return context !== undefined && context.link.action === action && context.candidacy.personId !== null
 }
 
-const languageOf = (context: LinkContext): Language => context.personLanguage ?? context.vacancy.language
+const languageOf = (context: AnswerContext): Language => context.personLanguage ?? context.vacancy.language
 
-function consentStateOutcome(context: LinkContext, now: Date, language: Language): LinkOutcome | undefined {
+function consentStateOutcome(context: AnswerContext, now: Date, language: Language): LinkOutcome | undefined {
   const { candidacy, link } = context
   if (candidacy.stage === 'withdrawn' || candidacy.stage === 'objected')
     return { kind: 'state', language, state: 'withdrawn' }
@@ -335,7 +343,7 @@ export async function answerConsent(
   choice: 'consent' | 'decline',
 ): Promise<LinkOutcome> {
   return deps.db.transaction(async (tx) => {
-    const context = await findLinkContext(tx, hashLinkToken(token), true)
+    const context = await lockAnswerContext(tx, hashLinkToken(token))
     if (!usableLink(context, 'consent')) return { kind: 'invalid' }
     const now = deps.clock.now()
     const language = languageOf(context)
