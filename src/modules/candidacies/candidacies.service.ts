@@ -28,7 +28,7 @@ import {
 import { identifierBinding } from '../people/people.service'
 import type { IdentifierKind } from '../people/people.tables'
 import { isSuppressed } from '../suppression/suppression.service'
-import { findVacancyDetail } from '../vacancies/vacancies.repository'
+import { findSourcingVacancy, findVacancyDetail } from '../vacancies/vacancies.repository'
 import type { Language } from '../vacancies/vacancies.tables'
 import {
   type CandidacyContext,
@@ -193,14 +193,14 @@ export async function sourceCandidate(
       // never sourced again; nothing of this request is kept (the transaction rolls back).
       const [suppressed, vacancy, existing] = await Promise.all([
         isSuppressed(tx, deps.config.SERVER_SECRET!, normalized),
-        findVacancyDetail(tx, vacancyId),
+        findSourcingVacancy(tx, vacancyId),
         findPersonIdsByEmails(tx, normalized),
       ])
       if (suppressed) throw new AppError('sourcing.suppressed')
       if (!vacancy) throw new AppError('vacancy.not_found')
       if (vacancy.status !== 'open')
         throw new AppError('vacancy.not_open', `The vacancy is ${vacancy.status}.`)
-      if (vacancy.dpiaReasons.length > 0 && !vacancy.dpia) {
+      if (vacancy.dpiaReasons.length > 0 && !vacancy.dpiaRecorded) {
         throw new AppError(
           'vacancy.dpia_required',
           'Record the DPIA before sourcing more candidates into this vacancy.',
@@ -271,8 +271,8 @@ export async function sourceCandidate(
                 legalBasis: 'legitimate_interest',
                 evidence: {
                   assessmentOf: vacancyId,
-                  assessmentApprovedBy: vacancy.assessment?.approvedBy ?? null,
-                  assessmentApprovedAt: vacancy.assessment?.approvedAt?.toISOString() ?? null,
+                  assessmentApprovedBy: vacancy.assessmentApprovedBy,
+                  assessmentApprovedAt: vacancy.assessmentApprovedAt?.toISOString() ?? null,
                 },
               },
             ]

@@ -31,6 +31,34 @@ const scopedVacancyDetail = statement((db) =>
   ),
 )
 
+/**
+ * What sourcing decides by (status, basis, DPIA, the approved assessment it names) and what a
+ * candidacy's context holds, without the texts: every sourcing reads it.
+ */
+const sourcingVacancy = statement((db) =>
+  db
+    .select({
+      id: vacancies.id,
+      clientId: vacancies.clientId,
+      status: vacancies.status,
+      legalBasis: vacancies.legalBasis,
+      language: vacancies.language,
+      dpiaReasons: vacancies.dpiaReasons,
+      dpiaRecorded: sql<boolean>`${dpias.vacancyId} is not null`,
+      assessmentApprovedBy: legitimateInterestAssessments.approvedBy,
+      assessmentApprovedAt: legitimateInterestAssessments.approvedAt,
+    })
+    .from(vacancies)
+    .leftJoin(legitimateInterestAssessments, eq(legitimateInterestAssessments.vacancyId, vacancies.id))
+    .leftJoin(dpias, eq(dpias.vacancyId, vacancies.id))
+    .where(eq(vacancies.id, sql.placeholder('id'))),
+)
+
+export async function findSourcingVacancy(db: Executor, id: string) {
+  const [row] = await sourcingVacancy(db, { id })
+  return row
+}
+
 /** One round trip: the vacancy with its assessment and DPIA; scoped to a client when given. */
 export async function findVacancyDetail(
   db: Executor,
