@@ -27,7 +27,9 @@ export const configSchema = z.object({
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/ })
     .optional()
-    .describe('PostgreSQL server; without it the embedded PGlite database in DATA_DIR is used'),
+    .describe(
+      'PostgreSQL server (?host=/dir for a Unix socket directory, as libpq); without it the embedded PGlite database in DATA_DIR is used',
+    ),
   DATABASE_POOL_SIZE: positiveInt.default(10).describe('postgres.js connections per process'),
   DB_MIGRATE_ON_START: bool.default(true).describe('apply pending migrations when the service starts'),
   REDIS_URL: z

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, inArray, isNotNull, lte, not, notInArray, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNotNull, lte, not, notInArray, or, type SQL, sql } from 'drizzle-orm'
 import type { Database, Executor } from '../../db/client'
-import { rowInserter, rowUpdater, statement } from '../../db/prepared'
+import { anyOf, rowInserter, rowUpdater, statement } from '../../db/prepared'
 import { people } from '../people/people.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
 import { type ConsentState, candidacies, facts, type Stage, stageChanges } from './candidacies.tables'
@@ -32,14 +32,15 @@ const contextColumns = {
   },
 }
 
-const contextQuery = (db: Database) =>
+/** The candidacy context of the candidacy `which` picks (by default the `id` placeholder). */
+export const candidacyContextQuery = (db: Database, which: SQL = eq(candidacies.id, sql.placeholder('id'))) =>
   db
     .select(contextColumns)
     .from(candidacies)
     .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
-    .where(eq(candidacies.id, sql.placeholder('id')))
-const candidacyContext = statement((db) => contextQuery(db))
-const lockedCandidacyContext = statement((db) => contextQuery(db).for('update', { of: candidacies }))
+    .where(which)
+const candidacyContext = statement((db) => candidacyContextQuery(db))
+const lockedCandidacyContext = statement((db) => candidacyContextQuery(db).for('update', { of: candidacies }))
 
 /** The candidacy with what decides the rules about it: its vacancy's basis, status and client. */
 export async function findCandidacyContext(db: Executor, id: string): Promise<CandidacyContext | undefined> {
@@ -51,6 +52,20 @@ export async function findCandidacyContext(db: Executor, id: string): Promise<Ca
 export async function lockCandidacyContext(db: Executor, id: string): Promise<CandidacyContext | undefined> {
   const [row] = await lockedCandidacyContext(db, { id })
   return row
+}
+
+const lockedCandidacies = statement((db) =>
+  db
+    .select({ id: candidacies.id })
+    .from(candidacies)
+    .where(anyOf(candidacies.id, 'ids'))
+    .orderBy(asc(candidacies.id))
+    .for('update'),
+)
+
+/** Locks candidacies in id order, so two transactions that lock several cannot deadlock. */
+export async function lockCandidacies(tx: Executor, ids: string[]): Promise<void> {
+  if (ids.length > 0) await lockedCandidacies(tx, { ids })
 }
 
 const candidacyRows = rowInserter(candidacies)

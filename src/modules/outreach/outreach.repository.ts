@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, inArray, lt, lte, notInArray, type SQL, sql } from 'drizzle-orm'
 import { type Executor, queryRows } from '../../db/client'
 import { rowInserter, rowUpdater, statement } from '../../db/prepared'
+import { type CandidacyContext, candidacyContextQuery } from '../candidacies/candidacies.repository'
 import { candidacies, facts } from '../candidacies/candidacies.tables'
 import { linkTokens } from '../consent/consent.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
@@ -52,6 +53,29 @@ const lockedMessage = statement((db) =>
 
 export async function lockMessage(db: Executor, id: string): Promise<MessageRow | undefined> {
   const [row] = await lockedMessage(db, { id })
+  return row
+}
+
+/**
+ * The context of the candidacy a message is about, locked. The worker sends it before the
+ * message's own lock: whatever changes a candidacy and its messages locks the candidacy first (a
+ * withdrawal locks it, then cancels its messages), and the other order would deadlock with it.
+ */
+const lockedContextOfMessage = statement((db) =>
+  candidacyContextQuery(
+    db,
+    eq(
+      candidacies.id,
+      db
+        .select({ candidacyId: messages.candidacyId })
+        .from(messages)
+        .where(eq(messages.id, sql.placeholder('id'))),
+    ),
+  ).for('update', { of: candidacies }),
+)
+
+export async function lockContextOfMessage(db: Executor, id: string): Promise<CandidacyContext | undefined> {
+  const [row] = await lockedContextOfMessage(db, { id })
   return row
 }
 

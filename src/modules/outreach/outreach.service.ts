@@ -37,6 +37,7 @@ import {
   isErasureRequest,
   latestConsentLink,
   listStalePending,
+  lockContextOfMessage,
   lockMessage,
   type MessageRow,
   openConsentRequests,
@@ -426,7 +427,11 @@ export async function sendMessage(
   attempt: { number: number; last: boolean },
 ): Promise<SendOutcome> {
   const prepared = await deps.db.transaction(async (tx) => {
-    const message = await lockMessage(tx, messageId)
+    // One round trip, the candidacy's lock first (as a withdrawal takes them), then the message's.
+    const [context, message] = await Promise.all([
+      lockContextOfMessage(tx, messageId),
+      lockMessage(tx, messageId),
+    ])
     if (!message || TERMINAL.has(message.status)) return undefined
     const now = deps.clock.now()
     if (!message.candidacyId) {
@@ -448,7 +453,6 @@ export async function sendMessage(
       await updateMessage(tx, message.id, changes)
       return { cancelled: false as const, message: { ...message, ...changes }, context: undefined }
     }
-    const context = message.candidacyId ? await lockCandidacyContext(tx, message.candidacyId) : undefined
     if (!context) throw new UnrecoverableError('message without candidacy')
     const personId = context.candidacy.personId
     const firstAttempt = message.subject === null

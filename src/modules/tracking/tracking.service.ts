@@ -1,7 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm'
 import { normaliseEmail } from '../../lib/email-address'
 import type { Services } from '../../services'
-import { lockCandidacyContext } from '../candidacies/candidacies.repository'
+import { lockCandidacies, lockCandidacyContext } from '../candidacies/candidacies.repository'
 import { ENDED_STAGES } from '../candidacies/candidacies.service'
 import { candidacies } from '../candidacies/candidacies.tables'
 import { removeCancelledJobs, stopCandidacy } from '../consent/consent.service'
@@ -33,6 +33,16 @@ export interface IngestResult {
 
 /** Mail that carries the Art. 14 information: if it bounced, the person was not informed. */
 const NOTICE_TEMPLATES = new Set(['consent_request', 'art14_notice'])
+
+/** The candidacy an event may change: an objection's, or a notice's that turns out undelivered. */
+function candidacyChangedBy(event: ParsedEvent, message: CorrelatedMessage | undefined): string[] {
+  const candidacyId = message?.candidacyId ?? (isObjection(event) ? event.candidacyRef : null)
+  if (!candidacyId) return []
+  if (isObjection(event)) return [candidacyId]
+  const status = statusFromEvent(event)
+  const undelivered = status === 'bounced' || status === 'failed'
+  return undelivered && NOTICE_TEMPLATES.has(message!.template) ? [candidacyId] : []
+}
 
 /**
  * Stores a batch once per event_id and applies what it means, in one transaction: message
@@ -78,6 +88,11 @@ export async function ingestEvents(
     )
     // Effects only for events seen for the first time: a retried batch changes nothing.
     const fresh = events.filter((event) => inserted.has(event.eventId))
+    // The candidacies this batch may change are locked before any message, as a withdrawal takes
+    // them (the candidacy, then its messages): the other order could deadlock with it.
+    await lockCandidacies(tx, [
+      ...new Set(fresh.flatMap((event) => candidacyChangedBy(event, messageOf(event)))),
+    ])
 
     const statuses = new Map<string, MessageStatus>()
     for (const event of fresh) {
