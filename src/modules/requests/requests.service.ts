@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { asc, eq } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
 import { monthsDeadline, oneMonthDeadline } from '../../lib/deadlines'
 import { normaliseEmail } from '../../lib/email-address'
@@ -6,7 +6,7 @@ import { AppError } from '../../lib/problems'
 import type { Principal } from '../../plugins/access'
 import { jobsToRequeue } from '../../queue/queues'
 import type { Services } from '../../services'
-import { lockCandidacyContext } from '../candidacies/candidacies.repository'
+import { lockCandidacies, lockCandidacyContext } from '../candidacies/candidacies.repository'
 import { ENDED_STAGES } from '../candidacies/candidacies.service'
 import { candidacies } from '../candidacies/candidacies.tables'
 import { findClient } from '../clients/clients.repository'
@@ -67,7 +67,7 @@ interface PersonContext {
   language: Language
 }
 
-/** The person's candidacies, and one still live for the links in mail about the request. */
+/** The person's candidacies (in id order, the order they are locked in), and one still live for the links in mail about the request. */
 async function personContext(db: Executor, personId: string): Promise<PersonContext | undefined> {
   const person = await findPerson(db, personId)
   if (!person) return undefined
@@ -75,6 +75,7 @@ async function personContext(db: Executor, personId: string): Promise<PersonCont
     .select({ id: candidacies.id, stage: candidacies.stage })
     .from(candidacies)
     .where(eq(candidacies.personId, personId))
+    .orderBy(asc(candidacies.id))
   return {
     personId,
     candidacyIds: rows.map((row) => row.id),
@@ -359,6 +360,9 @@ export async function completeRequest(deps: RequestDeps, actor: Principal, id: s
       })
     const text = outcomes[request.language]
     const context = request.personId ? await personContext(tx, request.personId) : undefined
+    // The candidacies before the person and their messages, in id order, as everything else locks
+    // them (a withdrawal, the mail worker): the other order could deadlock with those.
+    if (context) await lockCandidacies(tx, context.candidacyIds)
 
     if (request.type === 'erasure') {
       if (request.status === 'in_progress') throw new AppError('request.in_progress')
@@ -475,12 +479,14 @@ export async function reconcileErasures(
 /** Art. 18: lifting a restriction, recorded like the restriction itself. */
 export async function liftRestriction(deps: RequestDeps, actor: Principal, personId: string) {
   await deps.db.transaction(async (tx) => {
+    // The candidacies first, then the person (the order every candidacy's transaction takes).
+    const context = await personContext(tx, personId)
+    if (context) await lockCandidacies(tx, context.candidacyIds)
     const person = await lockPerson(tx, personId)
     if (!person) throw new AppError('person.not_found')
     if (!person.restrictedAt) throw new AppError('person.not_restricted')
     const now = deps.clock.now()
     await updatePerson(tx, personId, { restrictedAt: null, updatedAt: now })
-    const context = await personContext(tx, personId)
     for (const candidacyId of context?.candidacyIds ?? []) {
       await appendLedgerEvents(tx, candidacyId, [
         {
@@ -601,6 +607,7 @@ export async function erasureStep(deps: RequestDeps, requestId: string): Promise
           return { step: await move('erase'), cancelled: [], mailIds: [] }
         case 'erase': {
           const erasure = subject()!
+          await lockCandidacies(tx, erasure.candidacyIds)
           // Art. 17/21: never re-sourced or re-mailed; only a keyed hash of the address remains.
           await suppress(tx, deps.config.SERVER_SECRET!, erasure.addresses, 'erasure', now)
           for (const candidacyId of erasure.candidacyIds) {

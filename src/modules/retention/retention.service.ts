@@ -1,4 +1,5 @@
 import type { Services } from '../../services'
+import { lockCandidacies } from '../candidacies/candidacies.repository'
 import { removeCancelledJobs } from '../consent/consent.service'
 import { appendLedgerEvents } from '../ledger/ledger.service'
 import { cancelPendingMessages } from '../outreach/outreach.repository'
@@ -65,13 +66,15 @@ export async function runRetention(
     const cancelled = await deps.db.transaction(async (tx) => {
       const now = deps.clock.now()
       const cancelledIds: string[] = []
+      const ids = item.candidacies.map((candidacy) => candidacy.candidacyId)
+      // The candidacies before their messages, in id order, as a withdrawal or the mail worker.
+      await lockCandidacies(tx, ids)
       for (const { candidacyId, reason } of item.candidacies) {
         cancelledIds.push(...(await cancelPendingMessages(tx, candidacyId, 'retention_expired', now)))
         await appendLedgerEvents(tx, candidacyId, [
           { type: 'retention_expired', actor: { type: 'system' }, occurredAt: now, evidence: { reason } },
         ])
       }
-      const ids = item.candidacies.map((candidacy) => candidacy.candidacyId)
       if (item.wholePerson) {
         const emails = await listEmails(tx, [item.personId])
         await deletePersonData(tx, {

@@ -68,6 +68,13 @@ export async function ingestEvents(
       (event.messageRef ? byId.get(event.messageRef) : undefined) ??
       event.providerIds.map((id) => byProviderId.get(id)).find(Boolean)
 
+    // The candidacies this batch may change are locked first, in id order, as a withdrawal takes
+    // them (the candidacy, then its messages): storing an event already holds its message (the
+    // foreign key's share lock), and the other order could deadlock with a withdrawal or the worker.
+    await lockCandidacies(tx, [
+      ...new Set(events.flatMap((event) => candidacyChangedBy(event, messageOf(event)))),
+    ])
+
     const receivedAt = now.toISOString()
     const inserted = await insertTrackingEvents(
       tx,
@@ -88,11 +95,6 @@ export async function ingestEvents(
     )
     // Effects only for events seen for the first time: a retried batch changes nothing.
     const fresh = events.filter((event) => inserted.has(event.eventId))
-    // The candidacies this batch may change are locked before any message, as a withdrawal takes
-    // them (the candidacy, then its messages): the other order could deadlock with it.
-    await lockCandidacies(tx, [
-      ...new Set(fresh.flatMap((event) => candidacyChangedBy(event, messageOf(event)))),
-    ])
 
     const statuses = new Map<string, MessageStatus>()
     for (const event of fresh) {

@@ -90,9 +90,14 @@ export function listVacancyDetails(
     .offset(filter.offset)
 }
 
-/** Locks the vacancy row for the rest of the transaction: status changes and their preconditions are decided together. */
+/**
+ * Locks the vacancy row for the rest of the transaction: status changes and their preconditions
+ * are decided together. NO KEY UPDATE: the foreign keys of ledger events and candidacies only
+ * share-lock the key, so appends to the vacancy's chains go on meanwhile (a full UPDATE lock made
+ * a closing vacancy and a withdrawal wait on each other: a deadlock).
+ */
 export async function lockVacancy(db: Executor, id: string): Promise<VacancyRow | undefined> {
-  const [row] = await db.select().from(vacancies).where(eq(vacancies.id, id)).for('update').limit(1)
+  const [row] = await db.select().from(vacancies).where(eq(vacancies.id, id)).for('no key update').limit(1)
   return row
 }
 

@@ -1,0 +1,120 @@
+/**
+ * Row locks are taken in one order everywhere: candidacies (in id order), then the person, then
+ * messages and other child rows. Each test holds, in a raw transaction, what another transaction
+ * of the service holds at that point, starts the service's transaction, waits until it waits on
+ * a lock, and then takes the lock that would close a cycle had the service taken its locks in
+ * another order: PostgreSQL would then abort one of the two with 40P01.
+ */
+import { sql } from 'drizzle-orm'
+import postgres from 'postgres'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { queryRows } from '../../src/db/client'
+import { eventually, startTestApp, type TestApp } from '../helpers/app'
+import { json, type SeededVacancy, seedOpenVacancy, sourcingPayload } from '../helpers/seed'
+
+let t: TestApp
+let vacancy: SeededVacancy
+
+beforeAll(async () => {
+  t = await startTestApp({ env: { MAIL_TRANSPORT: 'capture' } })
+  t.clock.set('2026-03-02T09:00:00Z')
+  vacancy = await seedOpenVacancy(t)
+})
+afterAll(() => t.close())
+
+const waitingOnLocks = async () =>
+  Number(
+    (
+      await queryRows<{ count: string }>(
+        t.app.db,
+        sql`select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+      )
+    )[0]!.count,
+  )
+
+/** Runs `hold` in a raw transaction; `service` starts once it holds its first locks, `close` runs after the service waits. */
+async function meet<T>(
+  hold: (tx: postgres.TransactionSql) => Promise<unknown>,
+  service: () => Promise<T>,
+  close: (tx: postgres.TransactionSql) => Promise<unknown>,
+): Promise<T> {
+  const raw = postgres(t.databaseUrl, { max: 1, onnotice: () => {} })
+  let running: Promise<T> | undefined
+  try {
+    await raw.begin(async (tx) => {
+      await hold(tx)
+      running = service()
+      await eventually(async () => (await waitingOnLocks()) > 0)
+      await close(tx)
+    })
+  } finally {
+    await raw.end()
+  }
+  return running!
+}
+
+async function sourced(email: string, into: SeededVacancy = vacancy) {
+  return json<{ id: string; person: { id: string } }>(
+    await t.request({
+      method: 'POST',
+      url: `/vacancies/${into.id}/candidacies`,
+      as: into.recruiter,
+      payload: sourcingPayload({ email }),
+    }),
+    201,
+  )
+}
+
+describe('lock order', () => {
+  it('completing a restriction waits for a candidacy held by the mail worker instead of deadlocking', async () => {
+    const email = 'held.twice@example.org'
+    const candidacy = await sourced(email)
+    const dpo = (url: string, payload?: Record<string, unknown>) =>
+      t.request({ method: 'POST', url, as: vacancy.dpo, ...(payload ? { payload } : {}) })
+    const request = json<{ id: string }>(
+      await dpo('/requests', {
+        type: 'restriction',
+        email,
+        receivedAt: '2026-03-01T09:00:00Z',
+        channel: 'email',
+      }),
+      201,
+    )
+    json(await dpo(`/requests/${request.id}/verify`, { method: 'asked back by mail' }), 200)
+    // The worker's order: the candidacy (with the message), then the person.
+    const completed = await meet(
+      (tx) => tx`select id from candidacies where id = ${candidacy.id} for update`,
+      () => dpo(`/requests/${request.id}/complete`),
+      (tx) => tx`select id from people where id = ${candidacy.person.id} for update`,
+    )
+    expect(completed.statusCode).toBe(200)
+    const [person] = await queryRows<{ restricted: boolean }>(
+      t.app.db,
+      sql`select restricted_at is not null as restricted from people where id = ${candidacy.person.id}`,
+    )
+    expect(person).toEqual({ restricted: true })
+  })
+
+  it('closing a vacancy lets a withdrawal that holds one of its candidacies append to the ledger', async () => {
+    const closing = await seedOpenVacancy(t, { clientName: 'Closing Client' })
+    const candidacy = await sourced('leaving.now@example.org', closing)
+    // A withdrawal holds the candidacy, and its ledger event's foreign key share-locks the vacancy.
+    const closed = await meet(
+      (tx) => tx`select id from candidacies where id = ${candidacy.id} for update`,
+      () =>
+        t.request({
+          method: 'PATCH',
+          url: `/vacancies/${closing.id}`,
+          as: closing.recruiter,
+          payload: { status: 'closed' },
+        }),
+      (tx) => tx`select id from vacancies where id = ${closing.id} for key share`,
+    )
+    expect(closed.statusCode).toBe(200)
+    const [row] = await queryRows<{ clocked: boolean }>(
+      t.app.db,
+      sql`select retain_until is not null as clocked from candidacies where id = ${candidacy.id}`,
+    )
+    expect(row).toEqual({ clocked: true })
+  })
+})
