@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { index, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { at, id } from '../../db/columns'
 import { candidacies } from '../candidacies/candidacies.tables'
@@ -43,5 +44,9 @@ export const linkTokens = pgTable(
   (table) => [
     uniqueIndex('link_tokens_hash_key').on(table.tokenHash),
     index('link_tokens_candidacy_idx').on(table.candidacyId),
+    // Deleting a person cascades to their talent-pool links: without it, every erasure scanned the table.
+    index('link_tokens_person_idx')
+      .on(table.personId)
+      .where(sql`${table.personId} is not null`),
   ],
 )

@@ -1,0 +1,1 @@
+CREATE INDEX "link_tokens_person_idx" ON "link_tokens" USING btree ("person_id") WHERE "link_tokens"."person_id" is not null;
