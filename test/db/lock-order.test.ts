@@ -95,6 +95,33 @@ describe('lock order', () => {
     expect(person).toEqual({ restricted: true })
   })
 
+  it('a sourcing that meets a vacancy closing waits for the close and is then refused, storing nothing', async () => {
+    const closing = await seedOpenVacancy(t, { clientName: 'Last Minute Client' })
+    const count = async () =>
+      Number(
+        (
+          await queryRows<{ n: string }>(
+            t.app.db,
+            sql`select count(*) as n from candidacies where vacancy_id = ${closing.id}`,
+          )
+        )[0]!.n,
+      )
+    // A close under way: the vacancy's lock taken and its status changed, not yet committed.
+    const sourcing = await meet(
+      (tx) => tx`update vacancies set status = 'closed', closed_at = now() where id = ${closing.id}`,
+      () =>
+        t.request({
+          method: 'POST',
+          url: `/vacancies/${closing.id}/candidacies`,
+          as: closing.recruiter,
+          payload: sourcingPayload({ email: 'just.too.late@example.org' }),
+        }),
+      async () => {},
+    )
+    expect(sourcing.json()).toMatchObject({ status: 409, code: 'vacancy.not_open' })
+    expect(await count()).toBe(0)
+  })
+
   it('closing a vacancy lets a withdrawal that holds one of its candidacies append to the ledger', async () => {
     const closing = await seedOpenVacancy(t, { clientName: 'Closing Client' })
     const candidacy = await sourced('leaving.now@example.org', closing)

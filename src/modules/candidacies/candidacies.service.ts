@@ -28,7 +28,7 @@ import {
 import { identifierBinding } from '../people/people.service'
 import type { IdentifierKind } from '../people/people.tables'
 import { isSuppressed } from '../suppression/suppression.service'
-import { findSourcingVacancy, findVacancyDetail } from '../vacancies/vacancies.repository'
+import { findVacancyDetail, lockSourcingVacancy } from '../vacancies/vacancies.repository'
 import type { Language } from '../vacancies/vacancies.tables'
 import {
   type CandidacyContext,
@@ -193,7 +193,7 @@ export async function sourceCandidate(
       // never sourced again; nothing of this request is kept (the transaction rolls back).
       const [suppressed, vacancy, existing] = await Promise.all([
         isSuppressed(tx, deps.config.SERVER_SECRET!, normalized),
-        findSourcingVacancy(tx, vacancyId),
+        lockSourcingVacancy(tx, vacancyId, { willUpdate: input.facts.some((fact) => fact.special) }),
         findPersonIdsByEmails(tx, normalized),
       ])
       if (suppressed) throw new AppError('sourcing.suppressed')

@@ -45,8 +45,6 @@ export const linkTokens = pgTable(
     uniqueIndex('link_tokens_hash_key').on(table.tokenHash),
     index('link_tokens_candidacy_idx').on(table.candidacyId),
     // Deleting a person cascades to their talent-pool links: without it, every erasure scanned the table.
-    index('link_tokens_person_idx')
-      .on(table.personId)
-      .where(sql`${table.personId} is not null`),
+    index('link_tokens_person_idx').on(table.personId).where(sql`${table.personId} is not null`),
   ],
 )

@@ -1,5 +1,5 @@
 import { and, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm'
-import type { Executor } from '../../db/client'
+import type { Database, Executor } from '../../db/client'
 import { statement } from '../../db/prepared'
 import { dpias, legitimateInterestAssessments, type VacancyStatus, vacancies } from './vacancies.tables'
 
@@ -33,9 +33,11 @@ const scopedVacancyDetail = statement((db) =>
 
 /**
  * What sourcing decides by (status, basis, DPIA, the approved assessment it names) and what a
- * candidacy's context holds, without the texts: every sourcing reads it.
+ * candidacy's context holds, without the texts: every sourcing reads it, locked. Shared:
+ * sourcings go on side by side, but a vacancy closing meanwhile waits for them (and one that
+ * starts during the close sees it closed), so no candidacy lands without its retention clock.
  */
-const sourcingVacancy = statement((db) =>
+const sourcingVacancyQuery = (db: Database) =>
   db
     .select({
       id: vacancies.id,
@@ -51,11 +53,18 @@ const sourcingVacancy = statement((db) =>
     .from(vacancies)
     .leftJoin(legitimateInterestAssessments, eq(legitimateInterestAssessments.vacancyId, vacancies.id))
     .leftJoin(dpias, eq(dpias.vacancyId, vacancies.id))
-    .where(eq(vacancies.id, sql.placeholder('id'))),
+    .where(eq(vacancies.id, sql.placeholder('id')))
+const sharedSourcingVacancy = statement((db) => sourcingVacancyQuery(db).for('share', { of: vacancies }))
+const updatableSourcingVacancy = statement((db) =>
+  sourcingVacancyQuery(db).for('no key update', { of: vacancies }),
 )
 
-export async function findSourcingVacancy(db: Executor, id: string) {
-  const [row] = await sourcingVacancy(db, { id })
+/**
+ * `willUpdate`: the sourcing changes the vacancy too (a special-category fact flags it for a
+ * DPIA); two sourcings that share-locked it and then both updated it would deadlock.
+ */
+export async function lockSourcingVacancy(db: Executor, id: string, { willUpdate = false } = {}) {
+  const [row] = await (willUpdate ? updatableSourcingVacancy : sharedSourcingVacancy)(db, { id })
   return row
 }
 
