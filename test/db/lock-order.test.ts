@@ -1,15 +1,13 @@
 /**
  * Row locks are taken in one order everywhere: candidacies (in id order), then the person, then
- * messages and other child rows. Each test holds, in a raw transaction, what another transaction
- * of the service holds at that point, starts the service's transaction, waits until it waits on
- * a lock, and then takes the lock that would close a cycle had the service taken its locks in
- * another order: PostgreSQL would then abort one of the two with 40P01.
+ * messages and other child rows. Each test meets a transaction of the service with another one
+ * held open in the middle (`meetHeldTransaction`).
  */
 import { sql } from 'drizzle-orm'
-import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows } from '../../src/db/client'
-import { eventually, startTestApp, type TestApp } from '../helpers/app'
+import { startTestApp, type TestApp } from '../helpers/app'
+import { meetHeldTransaction } from '../helpers/locks'
 import { json, type SeededVacancy, seedOpenVacancy, sourcingPayload } from '../helpers/seed'
 
 let t: TestApp
@@ -21,37 +19,6 @@ beforeAll(async () => {
   vacancy = await seedOpenVacancy(t)
 })
 afterAll(() => t.close())
-
-const waitingOnLocks = async () =>
-  Number(
-    (
-      await queryRows<{ count: string }>(
-        t.app.db,
-        sql`select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-      )
-    )[0]!.count,
-  )
-
-/** Runs `hold` in a raw transaction; `service` starts once it holds its first locks, `close` runs after the service waits. */
-async function meet<T>(
-  hold: (tx: postgres.TransactionSql) => Promise<unknown>,
-  service: () => Promise<T>,
-  close: (tx: postgres.TransactionSql) => Promise<unknown>,
-): Promise<T> {
-  const raw = postgres(t.databaseUrl, { max: 1, onnotice: () => {} })
-  let running: Promise<T> | undefined
-  try {
-    await raw.begin(async (tx) => {
-      await hold(tx)
-      running = service()
-      await eventually(async () => (await waitingOnLocks()) > 0)
-      await close(tx)
-    })
-  } finally {
-    await raw.end()
-  }
-  return running!
-}
 
 async function sourced(email: string, into: SeededVacancy = vacancy) {
   return json<{ id: string; person: { id: string } }>(
@@ -82,11 +49,11 @@ describe('lock order', () => {
     )
     json(await dpo(`/requests/${request.id}/verify`, { method: 'asked back by mail' }), 200)
     // The worker's order: the candidacy (with the message), then the person.
-    const completed = await meet(
-      (tx) => tx`select id from candidacies where id = ${candidacy.id} for update`,
-      () => dpo(`/requests/${request.id}/complete`),
-      (tx) => tx`select id from people where id = ${candidacy.person.id} for update`,
-    )
+    const completed = await meetHeldTransaction(t, {
+      hold: (tx) => tx`select id from candidacies where id = ${candidacy.id} for update`,
+      start: () => dpo(`/requests/${request.id}/complete`),
+      closeCycle: (tx) => tx`select id from people where id = ${candidacy.person.id} for update`,
+    })
     expect(completed.statusCode).toBe(200)
     const [person] = await queryRows<{ restricted: boolean }>(
       t.app.db,
@@ -107,17 +74,16 @@ describe('lock order', () => {
         )[0]!.n,
       )
     // A close under way: the vacancy's lock taken and its status changed, not yet committed.
-    const sourcing = await meet(
-      (tx) => tx`update vacancies set status = 'closed', closed_at = now() where id = ${closing.id}`,
-      () =>
+    const sourcing = await meetHeldTransaction(t, {
+      hold: (tx) => tx`update vacancies set status = 'closed', closed_at = now() where id = ${closing.id}`,
+      start: () =>
         t.request({
           method: 'POST',
           url: `/vacancies/${closing.id}/candidacies`,
           as: closing.recruiter,
           payload: sourcingPayload({ email: 'just.too.late@example.org' }),
         }),
-      async () => {},
-    )
+    })
     expect(sourcing.json()).toMatchObject({ status: 409, code: 'vacancy.not_open' })
     expect(await count()).toBe(0)
   })
@@ -126,17 +92,17 @@ describe('lock order', () => {
     const closing = await seedOpenVacancy(t, { clientName: 'Closing Client' })
     const candidacy = await sourced('leaving.now@example.org', closing)
     // A withdrawal holds the candidacy, and its ledger event's foreign key share-locks the vacancy.
-    const closed = await meet(
-      (tx) => tx`select id from candidacies where id = ${candidacy.id} for update`,
-      () =>
+    const closed = await meetHeldTransaction(t, {
+      hold: (tx) => tx`select id from candidacies where id = ${candidacy.id} for update`,
+      start: () =>
         t.request({
           method: 'PATCH',
           url: `/vacancies/${closing.id}`,
           as: closing.recruiter,
           payload: { status: 'closed' },
         }),
-      (tx) => tx`select id from vacancies where id = ${closing.id} for key share`,
-    )
+      closeCycle: (tx) => tx`select id from vacancies where id = ${closing.id} for key share`,
+    })
     expect(closed.statusCode).toBe(200)
     const [row] = await queryRows<{ clocked: boolean }>(
       t.app.db,

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm'
-import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows } from '../../../src/db/client'
 import { sendMessage } from '../../../src/modules/outreach/outreach.service'
 import { suppress } from '../../../src/modules/suppression/suppression.service'
 import { deleteQueueKeys, eventually, startTestApp, type TestApp } from '../../helpers/app'
+import { meetHeldTransaction } from '../../helpers/locks'
 import {
   formTokenOf,
   json,
@@ -191,30 +191,14 @@ describe('outreach mail', () => {
     const address = 'crossing.paths@example.org'
     const candidacy = await sourced(address)
     const { messageId } = json<{ messageId: string }>(await outreach(candidacy.id, 'art14_notice'), 202)
-    const waitingOnLocks = async () =>
-      Number(
-        (
-          await queryRows<{ count: string }>(
-            t.app.db,
-            sql`select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-          )
-        )[0]!.count,
-      )
     // What a withdrawal does, held open in the middle: the candidacy's lock, then its messages.
-    const withdrawal = postgres(t.databaseUrl, { max: 1, onnotice: () => {} })
-    let sending: Promise<unknown> | undefined
-    try {
-      await withdrawal.begin(async (tx) => {
-        await tx`select id from candidacies where id = ${candidacy.id} for update`
-        sending = sendMessage(t.app.services, messageId, { number: 1, last: false }).catch((error) => error)
-        await eventually(async () => (await waitingOnLocks()) > 0)
-        // Had the worker locked the message before the candidacy, this would deadlock (40P01).
-        await tx`update messages set status = 'cancelled', status_reason = 'candidacy_stopped'
-                 where candidacy_id = ${candidacy.id} and status in ('queued', 'sending')`
-      })
-    } finally {
-      await withdrawal.end()
-    }
+    const sending = meetHeldTransaction(t, {
+      hold: (tx) => tx`select id from candidacies where id = ${candidacy.id} for update`,
+      start: () => sendMessage(t.app.services, messageId, { number: 1, last: false }),
+      // Had the worker locked the message before the candidacy, this would deadlock (40P01).
+      closeCycle: (tx) => tx`update messages set status = 'cancelled', status_reason = 'candidacy_stopped'
+                       where candidacy_id = ${candidacy.id} and status in ('queued', 'sending')`,
+    })
     expect(await sending).toBe('skipped')
     expect(await messageStatus(messageId)).toEqual({
       status: 'cancelled',

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { sql } from 'drizzle-orm'
-import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows } from '../../../src/db/client'
 import { enqueueOutreach, sendMessage } from '../../../src/modules/outreach/outreach.service'
 import { trackingJobs } from '../../../src/modules/tracking/tracking.jobs'
-import { eventually, startTestApp, type TestApp } from '../../helpers/app'
+import { startTestApp, type TestApp } from '../../helpers/app'
+import { meetHeldTransaction } from '../../helpers/locks'
 import { json, type SeededVacancy, seedOpenVacancy, sourcingPayload } from '../../helpers/seed'
 
 const AUTH = 'Bearer webhook-secret-for-tests'
@@ -314,32 +314,17 @@ describe('the SparkPost webhook', () => {
 
   it('a complaint batch that meets a withdrawal holding the candidacy waits for it instead of deadlocking', async () => {
     const target = await mailedCandidate('two.exits@example.org')
-    const waitingOnLocks = async () =>
-      Number(
-        (
-          await queryRows<{ count: string }>(
-            t.app.db,
-            sql`select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-          )
-        )[0]!.count,
-      )
     // A delivery (moves the message) and a complaint (changes the candidacy) in one batch.
     const batch = [...fixture('delivery.json', target), ...fixture('spam_complaint.json', target)]
     // What a withdrawal does, held open in the middle: the candidacy's lock, then its messages.
-    const withdrawal = postgres(t.databaseUrl, { max: 1, onnotice: () => {} })
-    let posted: Promise<{ statusCode: number }> | undefined
-    try {
-      await withdrawal.begin(async (tx) => {
-        await tx`select id from candidacies where id = ${target.candidacyId} for update`
-        posted = post(batch)
-        await eventually(async () => (await waitingOnLocks()) > 0)
-        // Had the batch locked the message before the candidacy, this would deadlock (40P01).
-        await tx`update messages set status_at = now() where candidacy_id = ${target.candidacyId}`
-      })
-    } finally {
-      await withdrawal.end()
-    }
-    expect((await posted!).statusCode).toBe(200)
+    const posted = await meetHeldTransaction(t, {
+      hold: (tx) => tx`select id from candidacies where id = ${target.candidacyId} for update`,
+      start: () => post(batch),
+      // Had the batch locked the message before the candidacy, this would deadlock (40P01).
+      closeCycle: (tx) =>
+        tx`update messages set status_at = now() where candidacy_id = ${target.candidacyId}`,
+    })
+    expect(posted.statusCode).toBe(200)
     expect(await messageStatus(target.messageId)).toBe('delivered')
     const view = json<{ stage: string }>(
       await t.request({ method: 'GET', url: `/candidacies/${target.candidacyId}`, as: vacancy.recruiter }),
