@@ -1,6 +1,6 @@
 /**
- * Row locks are taken in one order everywhere: candidacies (in id order), then the person, then
- * messages and other child rows. Each test meets a transaction of the service with another one
+ * Row locks are taken in one order everywhere: a vacancy that changes, then candidacies (in id
+ * order), then the person, then messages and other child rows. Each test meets a transaction of the service with another one
  * held open in the middle (`meetHeldTransaction`).
  */
 import { sql } from 'drizzle-orm'
@@ -86,6 +86,43 @@ describe('lock order', () => {
     })
     expect(sourcing.json()).toMatchObject({ status: 409, code: 'vacancy.not_open' })
     expect(await count()).toBe(0)
+  })
+
+  it('a special-category fact added while the vacancy closes waits for the close instead of deadlocking', async () => {
+    const closing = await seedOpenVacancy(t, { clientName: 'Sensitive Client' })
+    const candidacy = await sourced('public.speaker@example.org', closing)
+    // What a close does: the vacancy's lock, then its candidacies (to start their clocks).
+    const added = await meetHeldTransaction(t, {
+      hold: (tx) => tx`select id from vacancies where id = ${closing.id} for no key update`,
+      start: () =>
+        t.request({
+          method: 'POST',
+          url: `/candidacies/${candidacy.id}/facts`,
+          as: closing.recruiter,
+          payload: {
+            facts: [
+              {
+                kind: 'note',
+                value: 'Speaks publicly as a union representative',
+                source: {
+                  type: 'website',
+                  url: 'https://example.org/talks',
+                  collectedAt: '2026-03-01T10:00:00Z',
+                },
+                special: { category: 'union_membership', basis: 'manifestly_public' },
+              },
+            ],
+          },
+        }),
+      // Had the fact's transaction locked the candidacy before the vacancy, this would deadlock.
+      closeCycle: (tx) => tx`select id from candidacies where id = ${candidacy.id} for update`,
+    })
+    expect(added.statusCode).toBeLessThan(300)
+    const view = json<{ dpiaReasons: string[] }>(
+      await t.request({ method: 'GET', url: `/vacancies/${closing.id}`, as: closing.recruiter }),
+      200,
+    )
+    expect(view.dpiaReasons).toEqual(['special_categories'])
   })
 
   it('closing a vacancy lets a withdrawal that holds one of its candidacies append to the ledger', async () => {

@@ -63,6 +63,30 @@ const lockedCandidacies = statement((db) =>
     .for('update'),
 )
 
+/**
+ * Locks the vacancy a candidacy belongs to, for a change to both: the vacancy first, as closing
+ * it takes the vacancy and then its candidacies.
+ */
+const lockedVacancyOfCandidacy = statement((db) =>
+  db
+    .select({ id: vacancies.id })
+    .from(vacancies)
+    .where(
+      eq(
+        vacancies.id,
+        db
+          .select({ vacancyId: candidacies.vacancyId })
+          .from(candidacies)
+          .where(eq(candidacies.id, sql.placeholder('id'))),
+      ),
+    )
+    .for('no key update'),
+)
+
+export async function lockVacancyOfCandidacy(tx: Executor, candidacyId: string): Promise<void> {
+  await lockedVacancyOfCandidacy(tx, { id: candidacyId })
+}
+
 /** Locks candidacies in id order, so two transactions that lock several cannot deadlock. */
 export async function lockCandidacies(tx: Executor, ids: string[]): Promise<void> {
   if (ids.length > 0) await lockedCandidacies(tx, { ids })

@@ -44,6 +44,7 @@ import {
   listVacancyCandidacies,
   lockCandidacyContext,
   lockFact,
+  lockVacancyOfCandidacy,
   type NewFact,
   updateCandidacy,
   updateFact,
@@ -426,7 +427,10 @@ export async function addFacts(
   candidacyId: string,
   inputs: FactInput[],
 ): Promise<void> {
+  const flagsVacancy = inputs.some((fact) => fact.special)
   await deps.db.transaction(async (tx) => {
+    // A special-category fact flags the vacancy: its lock comes before the candidacy's.
+    if (flagsVacancy) await lockVacancyOfCandidacy(tx, candidacyId)
     const { candidacy, vacancy } = await lockLiveCandidacy(tx, candidacyId)
     if (vacancy.status !== 'open') throw new AppError('vacancy.not_open', `The vacancy is ${vacancy.status}.`)
     await assertNotRestricted(tx, candidacy.personId)
@@ -438,7 +442,7 @@ export async function addFacts(
       if (refusal) throw refusal
     }
     await insertFacts(tx, factRows(candidacyId, inputs, actor, now))
-    if (inputs.some((fact) => fact.special)) await flagVacancyForDpia(tx, vacancy.id, 'special_categories')
+    if (flagsVacancy) await flagVacancyForDpia(tx, vacancy.id, 'special_categories')
     await updateCandidacy(tx, candidacyId, { updatedAt: now })
   })
 }

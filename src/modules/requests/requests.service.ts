@@ -485,9 +485,15 @@ export async function liftRestriction(deps: RequestDeps, actor: Principal, perso
     const person = await lockPerson(tx, personId)
     if (!person) throw new AppError('person.not_found')
     if (!person.restrictedAt) throw new AppError('person.not_restricted')
+    // A candidacy sourced between the read and the person's lock gets its event too.
+    const candidacyIds = (await personContext(tx, personId))?.candidacyIds ?? []
+    await lockCandidacies(
+      tx,
+      candidacyIds.filter((id) => !context?.candidacyIds.includes(id)),
+    )
     const now = deps.clock.now()
     await updatePerson(tx, personId, { restrictedAt: null, updatedAt: now })
-    for (const candidacyId of context?.candidacyIds ?? []) {
+    for (const candidacyId of candidacyIds) {
       await appendLedgerEvents(tx, candidacyId, [
         {
           type: 'restriction_lifted',
@@ -606,7 +612,14 @@ export async function erasureStep(deps: RequestDeps, requestId: string): Promise
           // Asked above, before this transaction.
           return { step: await move('erase'), cancelled: [], mailIds: [] }
         case 'erase': {
-          const erasure = subject()!
+          const stored = subject()!
+          // The candidacies known at the start, and any sourced since (the person was not yet
+          // suppressed): all of them go, locked in id order first.
+          const current = stored.personId ? await personContext(tx, stored.personId) : undefined
+          const erasure = {
+            ...stored,
+            candidacyIds: [...new Set([...stored.candidacyIds, ...(current?.candidacyIds ?? [])])],
+          }
           await lockCandidacies(tx, erasure.candidacyIds)
           // Art. 17/21: never re-sourced or re-mailed; only a keyed hash of the address remains.
           await suppress(tx, deps.config.SERVER_SECRET!, erasure.addresses, 'erasure', now)

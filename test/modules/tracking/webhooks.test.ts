@@ -321,8 +321,9 @@ describe('the SparkPost webhook', () => {
       hold: (tx) => tx`select id from candidacies where id = ${target.candidacyId} for update`,
       start: () => post(batch),
       // Had the batch locked the message before the candidacy, this would deadlock (40P01).
+      // A withdrawal's cancellation frees the dedupe key, a unique column: the strongest row lock.
       closeCycle: (tx) =>
-        tx`update messages set status_at = now() where candidacy_id = ${target.candidacyId}`,
+        tx`update messages set dedupe_key = 'probe:' || id where candidacy_id = ${target.candidacyId}`,
     })
     expect(posted.statusCode).toBe(200)
     expect(await messageStatus(target.messageId)).toBe('delivered')
