@@ -478,32 +478,37 @@ export async function reconcileErasures(
 
 /** Art. 18: lifting a restriction, recorded like the restriction itself. */
 export async function liftRestriction(deps: RequestDeps, actor: Principal, personId: string) {
-  await deps.db.transaction(async (tx) => {
-    // The candidacies first, then the person (the order every candidacy's transaction takes).
-    const context = await personContext(tx, personId)
-    if (context) await lockCandidacies(tx, context.candidacyIds)
-    const person = await lockPerson(tx, personId)
-    if (!person) throw new AppError('person.not_found')
-    if (!person.restrictedAt) throw new AppError('person.not_restricted')
-    // A candidacy sourced between the read and the person's lock gets its event too.
-    const candidacyIds = (await personContext(tx, personId))?.candidacyIds ?? []
-    await lockCandidacies(
-      tx,
-      candidacyIds.filter((id) => !context?.candidacyIds.includes(id)),
-    )
-    const now = deps.clock.now()
-    await updatePerson(tx, personId, { restrictedAt: null, updatedAt: now })
-    for (const candidacyId of candidacyIds) {
-      await appendLedgerEvents(tx, candidacyId, [
-        {
-          type: 'restriction_lifted',
-          actor: { type: 'user', userId: actor.userId },
-          occurredAt: now,
-          evidence: {},
-        },
-      ])
-    }
-  })
+  // A candidacy sourced between reading the person's candidacies and locking the person would be
+  // locked out of order: the transaction then starts again (a sourcing is milliseconds).
+  for (let attempt = 1; ; attempt++) {
+    const lifted = await deps.db.transaction(async (tx) => {
+      // The candidacies first, then the person (the order every candidacy's transaction takes).
+      const context = await personContext(tx, personId)
+      if (context) await lockCandidacies(tx, context.candidacyIds)
+      const person = await lockPerson(tx, personId)
+      if (!person) throw new AppError('person.not_found')
+      if (!person.restrictedAt) throw new AppError('person.not_restricted')
+      // With the person locked no candidacy can be added (its foreign key waits on the lock).
+      const candidacyIds = (await personContext(tx, personId))?.candidacyIds ?? []
+      if (candidacyIds.some((id) => !context?.candidacyIds.includes(id))) return false
+      const now = deps.clock.now()
+      await updatePerson(tx, personId, { restrictedAt: null, updatedAt: now })
+      for (const candidacyId of candidacyIds) {
+        await appendLedgerEvents(tx, candidacyId, [
+          {
+            type: 'restriction_lifted',
+            actor: { type: 'user', userId: actor.userId },
+            occurredAt: now,
+            evidence: {},
+          },
+        ])
+      }
+      return true
+    })
+    if (lifted) return
+    if (attempt >= 5)
+      throw new Error('the person kept gaining candidacies while their restriction was lifted')
+  }
 }
 
 interface ErasureSubject {
@@ -584,6 +589,9 @@ export async function erasureStep(deps: RequestDeps, requestId: string): Promise
             ],
             contactEmail: request.contactEmail,
           }
+          // Art. 17/21: never re-sourced or re-mailed, from now on (only a keyed hash of each
+          // address remains); a sourcing of the person while the erasure runs is refused.
+          await suppress(tx, deps.config.SERVER_SECRET!, erasure.addresses, 'erasure', now)
           const encrypted = deps.keyring.encrypt(JSON.stringify(erasure), erasureBinding(requestId))
           const sealed = {
             erasureSubject: encrypted.ciphertext,
@@ -613,16 +621,14 @@ export async function erasureStep(deps: RequestDeps, requestId: string): Promise
           return { step: await move('erase'), cancelled: [], mailIds: [] }
         case 'erase': {
           const stored = subject()!
-          // The candidacies known at the start, and any sourced since (the person was not yet
-          // suppressed): all of them go, locked in id order first.
+          // The candidacies known at the start, and any that landed since (a sourcing past its
+          // suppression check when the erasure started): all of them go, locked in id order first.
           const current = stored.personId ? await personContext(tx, stored.personId) : undefined
           const erasure = {
             ...stored,
             candidacyIds: [...new Set([...stored.candidacyIds, ...(current?.candidacyIds ?? [])])],
           }
           await lockCandidacies(tx, erasure.candidacyIds)
-          // Art. 17/21: never re-sourced or re-mailed; only a keyed hash of the address remains.
-          await suppress(tx, deps.config.SERVER_SECRET!, erasure.addresses, 'erasure', now)
           for (const candidacyId of erasure.candidacyIds) {
             await appendLedgerEvents(tx, candidacyId, [
               {

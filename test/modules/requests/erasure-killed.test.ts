@@ -114,14 +114,13 @@ describe('erasure in a worker process', () => {
             { locktype: 'transactionid', name: null, mode: 'ShareLock', granted: false },
           ]),
         )
-        // …mid-way: its transaction has already written to these tables (suppression entry, `erased`
-        // events, chain heads) and deleted from these (provider events, mail, facts, decisions).
+        // …mid-way: its transaction has already written to these tables (`erased` events, chain
+        // heads) and deleted from these (provider events, mail, facts, decisions).
         const written = locks
           .filter((lock) => lock.locktype === 'relation' && lock.mode === 'RowExclusiveLock' && lock.granted)
           .map((lock) => lock.name)
         expect(written).toEqual(
           expect.arrayContaining([
-            'suppressions',
             'ledger_events',
             'candidacies',
             'tracking_events',

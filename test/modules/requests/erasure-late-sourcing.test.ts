@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto'
+import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { queryRows } from '../../../src/db/client'
 import { erasureStep } from '../../../src/modules/requests/requests.service'
 import { startTestApp, type TestApp } from '../../helpers/app'
 import { json, type SeededVacancy, seedOpenVacancy, sourcingPayload } from '../../helpers/seed'
@@ -20,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => t.close())
 
 describe('erasure (Art. 17) meeting a sourcing', () => {
-  it('erases a candidacy sourced after the erasure started, before the address was suppressed', async () => {
+  it('once an erasure has started the person cannot be sourced again, and a candidacy that landed anyway is erased too', async () => {
     const [first, second, late] = vacancies as [SeededVacancy, SeededVacancy, SeededVacancy]
     // Workers only while the person's mail goes out; then none, so no job runs the erasure.
     const worker = await t.sibling({ RUN_WORKERS: 'true' })
@@ -30,21 +33,38 @@ describe('erasure (Art. 17) meeting a sourcing', () => {
     json(await t.request({ method: 'POST', url: `/requests/${requestId}/complete`, as: first.dpo }), 200)
     expect(await erasureStep(t.app.services, requestId)).toBe('cancel_mail')
 
-    // A recruiter sources the same person again while the erasure is under way.
-    const again = json<{ id: string }>(
-      await t.request({
-        method: 'POST',
-        url: `/vacancies/${late.id}/candidacies`,
-        as: late.recruiter,
-        payload: sourcingPayload({ email: person.email, fullName: person.name }),
-      }),
-      201,
+    // A recruiter sources the same person again while the erasure is under way: refused.
+    const again = await t.request({
+      method: 'POST',
+      url: `/vacancies/${late.id}/candidacies`,
+      as: late.recruiter,
+      payload: sourcingPayload({ email: person.email, fullName: person.name }),
+    })
+    expect(again.json()).toMatchObject({ status: 409, code: 'sourcing.suppressed' })
+    // A sourcing already past its suppression check when the erasure started commits after it.
+    const [row] = await queryRows<{ personId: string }>(
+      t.app.db,
+      sql`select person_id as "personId" from candidacies where id = ${person.candidacyIds[0]}`,
     )
+    const landed = randomUUID()
+    await queryRows(
+      t.app.db,
+      sql`insert into candidacies (id, person_id, vacancy_id, source_type, obtained_at, sourced_by, notice_status,
+            stage_changed_at, ledger_seq, ledger_head, created_at, updated_at)
+          values (${landed}, ${row!.personId}, ${late.id}, 'github', now(), ${late.recruiter.id}, 'pending',
+            now(), 0, ${'0'.repeat(64)}, now(), now())`,
+    )
+    await queryRows(
+      t.app.db,
+      sql`insert into facts (candidacy_id, kind, value, source_type, collected_at, collected_by, created_at, updated_at)
+          values (${landed}, 'skill', 'Rust', 'github', now(), ${late.recruiter.id}, now(), now())`,
+    )
+
     let step = await erasureStep(t.app.services, requestId)
     while (step !== 'tasks' && step !== 'proof' && step !== 'done')
       step = await erasureStep(t.app.services, requestId)
 
-    const everyCandidacy = { ...person, candidacyIds: [...person.candidacyIds, again.id] }
+    const everyCandidacy = { ...person, candidacyIds: [...person.candidacyIds, landed] }
     expect(await heldRows(t, everyCandidacy)).toEqual({
       people: 0,
       person_emails: 0,
