@@ -240,12 +240,18 @@ export function clientVisible() {
   )
 }
 
-export async function candidacyIdsOfPerson(db: Executor, personId: string): Promise<string[]> {
-  const rows = await db
-    .select({ id: candidacies.id })
+/** A person's candidacies in id order, the order they are locked in; `lock` locks them. */
+export function listPersonCandidacies(
+  db: Executor,
+  personId: string,
+  { lock = false } = {},
+): Promise<Array<{ id: string; stage: Stage }>> {
+  const query = db
+    .select({ id: candidacies.id, stage: candidacies.stage })
     .from(candidacies)
     .where(eq(candidacies.personId, personId))
-  return rows.map((row) => row.id)
+    .orderBy(asc(candidacies.id))
+  return lock ? query.for('update') : query
 }
 
 /** Adds a DPIA reason to the vacancy once (Art. 35(3)(b)): special categories make one mandatory. */

@@ -1,4 +1,3 @@
-import { asc, eq } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
 import { monthsDeadline, oneMonthDeadline } from '../../lib/deadlines'
 import { normaliseEmail } from '../../lib/email-address'
@@ -6,9 +5,12 @@ import { AppError } from '../../lib/problems'
 import type { Principal } from '../../plugins/access'
 import { jobsToRequeue } from '../../queue/queues'
 import type { Services } from '../../services'
-import { lockCandidacies, lockCandidacyContext } from '../candidacies/candidacies.repository'
+import {
+  listPersonCandidacies,
+  lockCandidacies,
+  lockCandidacyContext,
+} from '../candidacies/candidacies.repository'
 import { ENDED_STAGES } from '../candidacies/candidacies.service'
-import { candidacies } from '../candidacies/candidacies.tables'
 import { findClient } from '../clients/clients.repository'
 import { removeCancelledJobs, stopCandidacy } from '../consent/consent.service'
 import { appendLedgerEvents } from '../ledger/ledger.service'
@@ -67,15 +69,18 @@ interface PersonContext {
   language: Language
 }
 
-/** The person's candidacies (in id order, the order they are locked in), and one still live for the links in mail about the request. */
-async function personContext(db: Executor, personId: string): Promise<PersonContext | undefined> {
+/**
+ * The person's candidacies (in id order; `lock` locks them), and one still live for the links in
+ * mail about the request.
+ */
+async function personContext(
+  db: Executor,
+  personId: string,
+  options: { lock?: boolean } = {},
+): Promise<PersonContext | undefined> {
   const person = await findPerson(db, personId)
   if (!person) return undefined
-  const rows = await db
-    .select({ id: candidacies.id, stage: candidacies.stage })
-    .from(candidacies)
-    .where(eq(candidacies.personId, personId))
-    .orderBy(asc(candidacies.id))
+  const rows = await listPersonCandidacies(db, personId, options)
   return {
     personId,
     candidacyIds: rows.map((row) => row.id),
@@ -359,10 +364,9 @@ export async function completeRequest(deps: RequestDeps, actor: Principal, id: s
         ...extra,
       })
     const text = outcomes[request.language]
-    const context = request.personId ? await personContext(tx, request.personId) : undefined
-    // The candidacies before the person and their messages, in id order, as everything else locks
-    // them (a withdrawal, the mail worker): the other order could deadlock with those.
-    if (context) await lockCandidacies(tx, context.candidacyIds)
+    // The candidacies locked before the person and their messages, in id order, as everything
+    // else locks them (a withdrawal, the mail worker): the other order could deadlock with those.
+    const context = request.personId ? await personContext(tx, request.personId, { lock: true }) : undefined
 
     if (request.type === 'erasure') {
       if (request.status === 'in_progress') throw new AppError('request.in_progress')
@@ -483,13 +487,12 @@ export async function liftRestriction(deps: RequestDeps, actor: Principal, perso
   for (let attempt = 1; ; attempt++) {
     const lifted = await deps.db.transaction(async (tx) => {
       // The candidacies first, then the person (the order every candidacy's transaction takes).
-      const context = await personContext(tx, personId)
-      if (context) await lockCandidacies(tx, context.candidacyIds)
+      const context = await personContext(tx, personId, { lock: true })
       const person = await lockPerson(tx, personId)
       if (!person) throw new AppError('person.not_found')
       if (!person.restrictedAt) throw new AppError('person.not_restricted')
       // With the person locked no candidacy can be added (its foreign key waits on the lock).
-      const candidacyIds = (await personContext(tx, personId))?.candidacyIds ?? []
+      const candidacyIds = (await listPersonCandidacies(tx, personId)).map((candidacy) => candidacy.id)
       if (candidacyIds.some((id) => !context?.candidacyIds.includes(id))) return false
       const now = deps.clock.now()
       await updatePerson(tx, personId, { restrictedAt: null, updatedAt: now })
@@ -623,10 +626,10 @@ export async function erasureStep(deps: RequestDeps, requestId: string): Promise
           const stored = subject()!
           // The candidacies known at the start, and any that landed since (a sourcing past its
           // suppression check when the erasure started): all of them go, locked in id order first.
-          const current = stored.personId ? await personContext(tx, stored.personId) : undefined
+          const current = stored.personId ? await listPersonCandidacies(tx, stored.personId) : []
           const erasure = {
             ...stored,
-            candidacyIds: [...new Set([...stored.candidacyIds, ...(current?.candidacyIds ?? [])])],
+            candidacyIds: [...new Set([...stored.candidacyIds, ...current.map((candidacy) => candidacy.id)])],
           }
           await lockCandidacies(tx, erasure.candidacyIds)
           for (const candidacyId of erasure.candidacyIds) {
