@@ -46,16 +46,13 @@ import {
   uncontactedNoticesDueBy,
   updateMessage,
 } from './outreach.repository'
-import type { MailTemplate } from './outreach.tables'
+import { type MailTemplate, noticeTemplates } from './outreach.tables'
 
 export type OutreachDeps = Pick<Services, 'db' | 'clock' | 'config' | 'templates' | 'mailer' | 'queues'>
 
 /** Templates a recruiter may send; the others are sent by the system (reminders, notices, requests). */
 export const staffTemplates = ['consent_request', 'art14_notice', 'introduction_confirmation'] as const
 export type StaffTemplate = (typeof staffTemplates)[number]
-
-/** Mails that carry the full Art. 14 information: sending one fulfils the notice duty. */
-const NOTICE_TEMPLATES: readonly MailTemplate[] = ['consent_request', 'art14_notice']
 
 const JOB_NAME = 'send'
 
@@ -524,7 +521,7 @@ async function recordSent(
     const now = deps.clock.now()
     // Art. 14(3): a notice tells the person; the ledger proves when and by which mail.
     const notice =
-      candidacy && NOTICE_TEMPLATES.includes(message.template) && candidacy.noticeStatus !== 'not_required'
+      candidacy && noticeTemplates.has(message.template) && candidacy.noticeStatus !== 'not_required'
     const [erasureAnswer, locked] = await Promise.all([
       // The answer to an erasure request is the last thing that names the address: once sent, it goes too.
       message.subjectRequestId ? isErasureRequest(tx, message.subjectRequestId) : false,

@@ -19,6 +19,9 @@ export const mailTemplates = [
 export type MailTemplate = (typeof mailTemplates)[number]
 export const mailTemplateEnum = pgEnum('mail_template', mailTemplates)
 
+/** Mails that carry the full Art. 14 information: sending one fulfils the notice duty. */
+export const noticeTemplates: ReadonlySet<string> = new Set<MailTemplate>(['consent_request', 'art14_notice'])
+
 /**
  * Forward-only except for the ends: queued → sending → sent → delivered → opened → clicked;
  * bounced, failed and cancelled end a message. A late event never moves a message back.

@@ -5,7 +5,7 @@ import { lockCandidacies, lockCandidacyContext } from '../candidacies/candidacie
 import { ENDED_STAGES } from '../candidacies/candidacies.service'
 import { candidacies } from '../candidacies/candidacies.tables'
 import { removeCancelledJobs, stopCandidacy } from '../consent/consent.service'
-import type { MessageStatus } from '../outreach/outreach.tables'
+import { type MessageStatus, noticeTemplates } from '../outreach/outreach.tables'
 import { suppress } from '../suppression/suppression.service'
 import {
   isHardBounce,
@@ -31,17 +31,19 @@ export interface IngestResult {
   duplicates: number
 }
 
-/** Mail that carries the Art. 14 information: if it bounced, the person was not informed. */
-const NOTICE_TEMPLATES = new Set(['consent_request', 'art14_notice'])
+/** Art. 14: a bounced or rejected notice informed nobody; the deadline keeps running. */
+const undeliveredNotice = (status: string | undefined, template: string) =>
+  (status === 'bounced' || status === 'failed') && noticeTemplates.has(template)
+
+/** The candidacy an objection is about: its message's, or the one the provider's metadata names. */
+const objectionCandidacy = (event: ParsedEvent, message: CorrelatedMessage | undefined) =>
+  message?.candidacyId ?? event.candidacyRef
 
 /** The candidacy an event may change: an objection's, or a notice's that turns out undelivered. */
-function candidacyChangedBy(event: ParsedEvent, message: CorrelatedMessage | undefined): string[] {
-  const candidacyId = message?.candidacyId ?? (isObjection(event) ? event.candidacyRef : null)
-  if (!candidacyId) return []
-  if (isObjection(event)) return [candidacyId]
-  const status = statusFromEvent(event)
-  const undelivered = status === 'bounced' || status === 'failed'
-  return undelivered && NOTICE_TEMPLATES.has(message!.template) ? [candidacyId] : []
+function candidacyChangedBy(event: ParsedEvent, message: CorrelatedMessage | undefined): string | null {
+  if (isObjection(event)) return objectionCandidacy(event, message)
+  if (message && undeliveredNotice(statusFromEvent(event), message.template)) return message.candidacyId
+  return null
 }
 
 /**
@@ -72,7 +74,7 @@ export async function ingestEvents(
     // them (the candidacy, then its messages): storing an event already holds its message (the
     // foreign key's share lock), and the other order could deadlock with a withdrawal or the worker.
     await lockCandidacies(tx, [
-      ...new Set(events.flatMap((event) => candidacyChangedBy(event, messageOf(event)))),
+      ...new Set(events.flatMap((event) => candidacyChangedBy(event, messageOf(event)) ?? [])),
     ])
 
     const receivedAt = now.toISOString()
@@ -121,13 +123,8 @@ export async function ingestEvents(
       now,
     )
 
-    // Art. 14: a bounced or rejected notice informed nobody; the deadline keeps running.
     const undelivered = changed
-      .filter(
-        (message) =>
-          (message.status === 'bounced' || message.status === 'failed') &&
-          NOTICE_TEMPLATES.has(message.template),
-      )
+      .filter((message) => undeliveredNotice(message.status, message.template))
       .flatMap((message) => (message.candidacyId ? [message.candidacyId] : []))
     if (undelivered.length > 0) {
       await tx
@@ -140,7 +137,7 @@ export async function ingestEvents(
     for (const event of fresh.filter(isObjection)) {
       const reason = event.type === 'spam_complaint' ? 'spam_complaint' : 'unsubscribe'
       if (event.recipient) await suppress(tx, deps.config.SERVER_SECRET!, [event.recipient], reason, now)
-      const candidacyId = messageOf(event)?.candidacyId ?? event.candidacyRef
+      const candidacyId = objectionCandidacy(event, messageOf(event))
       const context = candidacyId ? await lockCandidacyContext(tx, candidacyId) : undefined
       if (!context || ENDED_STAGES.includes(context.candidacy.stage)) continue
       cancelled.push(
