@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows } from '../../src/db/client'
 import { startTestApp, type TestApp } from '../helpers/app'
 import { meetHeldTransaction } from '../helpers/locks'
-import { json, type SeededVacancy, seedOpenVacancy, sourcingPayload } from '../helpers/seed'
+import { json, type SeededVacancy, seedOpenVacancy, sourceCandidate, sourcingPayload } from '../helpers/seed'
 
 let t: TestApp
 let vacancy: SeededVacancy
@@ -20,17 +20,7 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-async function sourced(email: string, into: SeededVacancy = vacancy) {
-  return json<{ id: string; person: { id: string } }>(
-    await t.request({
-      method: 'POST',
-      url: `/vacancies/${into.id}/candidacies`,
-      as: into.recruiter,
-      payload: sourcingPayload({ email }),
-    }),
-    201,
-  )
-}
+const sourced = (email: string, into: SeededVacancy = vacancy) => sourceCandidate(t, into, { email })
 
 describe('lock order', () => {
   it('completing a restriction waits for a candidacy held by the mail worker instead of deadlocking', async () => {

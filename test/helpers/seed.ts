@@ -138,6 +138,23 @@ export function sourcingPayload(
   }
 }
 
+/** Sources a candidate into `into` through the API as its recruiter (201), with `sourcingPayload(overrides)`. */
+export async function sourceCandidate<T = { id: string; person: { id: string } }>(
+  t: TestApp,
+  into: SeededVacancy,
+  overrides: Parameters<typeof sourcingPayload>[0] = {},
+): Promise<T> {
+  return json<T>(
+    await t.request({
+      method: 'POST',
+      url: `/vacancies/${into.id}/candidacies`,
+      as: into.recruiter,
+      payload: sourcingPayload(overrides),
+    }),
+    201,
+  )
+}
+
 /** Row counts of every table that holds personal data or its proof: a refusal must leave them unchanged. */
 export async function personalDataCounts(t: TestApp): Promise<Record<string, number>> {
   const { queryRows } = await import('../../src/db/client')

@@ -11,7 +11,7 @@ import {
   linkToken,
   type SeededVacancy,
   seedOpenVacancy,
-  sourcingPayload,
+  sourceCandidate,
 } from '../../helpers/seed'
 import { SmtpSink } from '../../helpers/smtp'
 
@@ -40,14 +40,10 @@ afterAll(async () => {
 })
 
 async function sourced(email?: string) {
-  return json<{ id: string; person: { emails: Array<{ address: string }> } }>(
-    await t.request({
-      method: 'POST',
-      url: `/vacancies/${vacancy.id}/candidacies`,
-      as: vacancy.recruiter,
-      payload: sourcingPayload(email ? { email } : {}),
-    }),
-    201,
+  return sourceCandidate<{ id: string; person: { emails: Array<{ address: string }> } }>(
+    t,
+    vacancy,
+    email ? { email } : {},
   )
 }
 

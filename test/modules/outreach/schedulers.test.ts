@@ -12,7 +12,7 @@ import {
   requestConsent,
   type SeededVacancy,
   seedOpenVacancy,
-  sourcingPayload,
+  sourceCandidate,
 } from '../../helpers/seed'
 
 let t: TestApp
@@ -26,17 +26,12 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-async function sourced(collectedAt: string) {
-  return json<{ id: string; person: { emails: Array<{ address: string }> }; notice: { dueAt: string } }>(
-    await t.request({
-      method: 'POST',
-      url: `/vacancies/${vacancy.id}/candidacies`,
-      as: vacancy.recruiter,
-      payload: sourcingPayload({ collectedAt }),
-    }),
-    201,
+const sourced = (collectedAt: string) =>
+  sourceCandidate<{ id: string; person: { emails: Array<{ address: string }> }; notice: { dueAt: string } }>(
+    t,
+    vacancy,
+    { collectedAt },
   )
-}
 
 const statusOf = async (candidacyId: string) =>
   (

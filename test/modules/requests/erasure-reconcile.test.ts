@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows } from '../../../src/db/client'
 import { reconcileErasures, runErasure } from '../../../src/modules/requests/requests.service'
 import { startTestApp, type TestApp, type TestUser } from '../../helpers/app'
-import { json, type SeededVacancy, seedOpenVacancy, sourcingPayload } from '../../helpers/seed'
+import { json, type SeededVacancy, seedOpenVacancy, sourceCandidate } from '../../helpers/seed'
 import { type Someone, verifiedErasure } from './erasure.fixtures'
 
 // The one-month deadline must not hang on a lost job: no worker runs here, so the test decides
@@ -33,15 +33,7 @@ const step = async (id: string) =>
 describe('erasures whose job was lost', () => {
   it('are queued again once nothing moved them for a while, once, and not while they wait on manual tasks', async () => {
     const email = 'lost.job@example.org'
-    json(
-      await t.request({
-        method: 'POST',
-        url: `/vacancies/${vacancy.id}/candidacies`,
-        as: vacancy.recruiter,
-        payload: sourcingPayload({ email }),
-      }),
-      201,
-    )
+    await sourceCandidate(t, vacancy, { email })
     const requestId = await verifiedErasure(t, dpo, { email } as Someone)
     json(await t.request({ method: 'POST', url: `/requests/${requestId}/complete`, as: dpo }), 200)
     const jobId = `erasure-${requestId}`

@@ -13,6 +13,7 @@ import {
   PURPOSE,
   type SeededVacancy,
   seedOpenVacancy,
+  sourceCandidate,
   sourcingPayload,
 } from '../../helpers/seed'
 
@@ -671,15 +672,7 @@ describe('answering requests', () => {
 
   it('restriction freezes the person until lifted; an objection ends legitimate-interest processing', async () => {
     const email = 'frozen.one@example.org'
-    const candidacy = json<{ id: string; person: { id: string } }>(
-      await t.request({
-        method: 'POST',
-        url: `/vacancies/${vacancy.id}/candidacies`,
-        as: vacancy.recruiter,
-        payload: sourcingPayload({ email }),
-      }),
-      201,
-    )
+    const candidacy = await sourceCandidate(t, vacancy, { email })
     const restriction = json<{ id: string }>(
       await register({ type: 'restriction', email, receivedAt: '2026-01-31T09:00:00Z', channel: 'email' }),
       201,

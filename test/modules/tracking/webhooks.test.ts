@@ -6,7 +6,13 @@ import { enqueueOutreach, sendMessage } from '../../../src/modules/outreach/outr
 import { trackingJobs } from '../../../src/modules/tracking/tracking.jobs'
 import { startTestApp, type TestApp } from '../../helpers/app'
 import { meetHeldTransaction } from '../../helpers/locks'
-import { json, type SeededVacancy, seedOpenVacancy, sourcingPayload } from '../../helpers/seed'
+import {
+  json,
+  type SeededVacancy,
+  seedOpenVacancy,
+  sourceCandidate,
+  sourcingPayload,
+} from '../../helpers/seed'
 
 const AUTH = 'Bearer webhook-secret-for-tests'
 const FIXTURES = 'test/fixtures/sparkpost'
@@ -29,15 +35,7 @@ async function mailedCandidate(
   address: string,
   template: 'art14_notice' | 'consent_request' = 'art14_notice',
 ) {
-  const candidacy = json<{ id: string }>(
-    await t.request({
-      method: 'POST',
-      url: `/vacancies/${vacancy.id}/candidacies`,
-      as: vacancy.recruiter,
-      payload: sourcingPayload({ email: address }),
-    }),
-    201,
-  )
+  const candidacy = await sourceCandidate(t, vacancy, { email: address })
   const { messageId } = await enqueueOutreach(t.app.services, vacancy.recruiter.id, candidacy.id, template)
   await t.app.queues.outreach.remove(messageId)
   expect(await sendMessage(t.app.services, messageId, { number: 1, last: false })).toBe('sent')
@@ -200,15 +198,7 @@ describe('the SparkPost webhook', () => {
   })
 
   it("a delivery reported before the worker records its own send is not overwritten by 'sent'", async () => {
-    const candidacy = json<{ id: string }>(
-      await t.request({
-        method: 'POST',
-        url: `/vacancies/${vacancy.id}/candidacies`,
-        as: vacancy.recruiter,
-        payload: sourcingPayload({ email: 'early.delivery@example.org' }),
-      }),
-      201,
-    )
+    const candidacy = await sourceCandidate(t, vacancy, { email: 'early.delivery@example.org' })
     const { messageId } = await enqueueOutreach(
       t.app.services,
       vacancy.recruiter.id,
