@@ -32,13 +32,19 @@ export function createQueues(connection: Redis, prefix: string, retryDelayMs = 5
  * so the id can be used again): the ones to add again. PostgreSQL is the record and every job can
  * be re-derived from it, so losing Redis loses nothing (a reconciler calls this on a schedule).
  */
-export async function jobsToRequeue(queue: Queue, jobIds: string[]): Promise<string[]> {
-  const missing: string[] = []
-  for (const jobId of jobIds) {
-    const job = await queue.getJob(jobId)
+export async function jobsToRequeue(
+  queue: Queue,
+  jobIds: string[],
+): Promise<Array<{ id: string; finishedData?: unknown }>> {
+  const missing: Array<{ id: string; finishedData?: unknown }> = []
+  for (const id of jobIds) {
+    const job = await queue.getJob(id)
     const state = job ? await job.getState() : 'unknown'
-    if (job && (state === 'completed' || state === 'failed')) await job.remove()
-    if (!job || state === 'completed' || state === 'failed' || state === 'unknown') missing.push(jobId)
+    if (job && (state === 'completed' || state === 'failed')) {
+      await job.remove()
+      // What the job had kept (e.g. that its mail was already accepted) goes on with the new one.
+      missing.push({ id, finishedData: job.data })
+    } else if (!job || state === 'unknown') missing.push({ id })
   }
   return missing
 }

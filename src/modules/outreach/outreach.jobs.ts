@@ -1,15 +1,12 @@
 import type { FastifyInstance } from 'fastify'
-import { z } from 'zod'
 import type { JobDefinition } from '../../plugins/workers'
 import {
   reconcileOutreach,
   scheduleArt14Notices,
   scheduleConsentReminders,
+  sendJobPayload,
   sendMessage,
 } from './outreach.service'
-
-/** Job payloads carry ids only: BullMQ keeps them in clear text in Redis. */
-const sendPayload = z.strictObject({ messageId: z.uuid() })
 
 export function outreachJobs(app: FastifyInstance): JobDefinition[] {
   const deps = app.services
@@ -19,9 +16,14 @@ export function outreachJobs(app: FastifyInstance): JobDefinition[] {
       queue: 'outreach',
       name: 'send',
       process: async (job) => {
-        const { messageId } = sendPayload.parse(job.data)
+        const payload = sendJobPayload.parse(job.data)
         const number = job.attemptsMade + 1
-        return sendMessage(deps, messageId, { number, last: number >= (job.opts.attempts ?? 1) })
+        return sendMessage(deps, payload.messageId, {
+          number,
+          last: number >= (job.opts.attempts ?? 1),
+          acceptedAs: payload.acceptedAs,
+          rememberAccepted: (acceptedAs) => job.updateData({ ...payload, acceptedAs }),
+        })
       },
     },
     {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { UnrecoverableError } from 'bullmq'
+import { z } from 'zod'
 import type { Executor } from '../../db/client'
 import { commitWithLast } from '../../db/transactions'
 import { addWorkingDays, endOfLocalDay, localDate } from '../../lib/deadlines'
@@ -10,11 +11,7 @@ import type { OutgoingMail, PreparedHeader } from '../../plugins/mailer'
 import { isPermanentMailFailure } from '../../plugins/mailer'
 import { jobsToRequeue } from '../../queue/queues'
 import type { Services } from '../../services'
-import {
-  type CandidacyContext,
-  type CandidacyRow,
-  lockCandidacyContext,
-} from '../candidacies/candidacies.repository'
+import { type CandidacyContext, lockCandidacyContext } from '../candidacies/candidacies.repository'
 import { ENDED_STAGES, effectiveConsentState } from '../candidacies/candidacies.service'
 import { findClient } from '../clients/clients.repository'
 import { insertLinkTokens } from '../consent/consent.repository'
@@ -33,6 +30,7 @@ import {
 } from './outreach.render'
 import {
   factKindsOf,
+  findMessage,
   insertMessageOnce,
   isErasureRequest,
   latestConsentLink,
@@ -104,11 +102,26 @@ async function refusal(
   return undefined
 }
 
+/** A send job's payload: ids only, since BullMQ keeps payloads in clear text in Redis. */
+export const sendJobPayload = z.strictObject({
+  messageId: z.uuid(),
+  /** Our Message-ID, set once the mail server accepted the mail but recording that failed. */
+  acceptedAs: z.string().max(998).optional(),
+})
+type SendJobPayload = z.infer<typeof sendJobPayload>
+
+function addSendJobs(deps: Pick<Services, 'queues'>, payloads: SendJobPayload[]) {
+  // The job id is the message id: adding it twice (a retried request, the reconciler) is a no-op.
+  return deps.queues.outreach.addBulk(
+    payloads.map((data) => ({ name: JOB_NAME, data, opts: { jobId: data.messageId } })),
+  )
+}
+
 /** Adds the jobs of messages already recorded in PostgreSQL (after their transaction committed). */
 export async function queueMessages(deps: Pick<Services, 'queues'>, messageIds: string[]): Promise<void> {
-  // The job id is the message id: adding it twice (a retried request, the reconciler) is a no-op.
-  await deps.queues.outreach.addBulk(
-    messageIds.map((id) => ({ name: JOB_NAME, data: { messageId: id }, opts: { jobId: id } })),
+  await addSendJobs(
+    deps,
+    messageIds.map((messageId) => ({ messageId })),
   )
 }
 
@@ -413,6 +426,15 @@ export async function recordRequestMail(
 
 export type SendOutcome = 'sent' | 'cancelled' | 'skipped'
 
+export interface SendAttempt {
+  number: number
+  last: boolean
+  /** The mail server accepted this message on an earlier attempt (its message id there). */
+  acceptedAs?: string | undefined
+  /** Keeps that acceptance with the job, so the retry after a failed recording does not resend. */
+  rememberAccepted?: (providerMessageId: string) => Promise<unknown>
+}
+
 /**
  * The worker's job: re-check, just before sending, everything that would make the mail wrong
  * now (withdrawal, objection, restriction, suppression, erasure), then send. Transient SMTP
@@ -421,8 +443,9 @@ export type SendOutcome = 'sent' | 'cancelled' | 'skipped'
 export async function sendMessage(
   deps: OutreachDeps,
   messageId: string,
-  attempt: { number: number; last: boolean },
+  attempt: SendAttempt,
 ): Promise<SendOutcome> {
+  if (attempt.acceptedAs) return recordAccepted(deps, messageId, attempt.acceptedAs)
   const prepared = await deps.db.transaction(async (tx) => {
     // One round trip, the candidacy's lock first (as a withdrawal takes them), then the message's.
     const [context, message] = await Promise.all([
@@ -488,12 +511,9 @@ export async function sendMessage(
   if (!prepared) return 'skipped'
   if (prepared.cancelled) return 'cancelled'
 
+  let providerMessageId: string
   try {
-    const { providerMessageId } = await deps.mailer.send(
-      outgoingMail(deps, prepared.message, prepared.context),
-    )
-    await recordSent(deps, prepared.message, prepared.context?.candidacy, providerMessageId)
-    return 'sent'
+    ;({ providerMessageId } = await deps.mailer.send(outgoingMail(deps, prepared.message, prepared.context)))
   } catch (error) {
     const permanent = isPermanentMailFailure(error)
     if (permanent || attempt.last) {
@@ -509,28 +529,43 @@ export async function sendMessage(
     }
     throw error
   }
+  try {
+    await recordSent(deps, prepared.message, providerMessageId)
+  } catch (error) {
+    // The mail is out: the retry this error causes must record it, never send it a second time.
+    await attempt.rememberAccepted?.(providerMessageId)
+    throw error
+  }
+  return 'sent'
 }
 
-async function recordSent(
+/** A retry after the mail server accepted the mail and recording that failed: records it only. */
+async function recordAccepted(
   deps: OutreachDeps,
-  message: MessageRow,
-  candidacy: CandidacyRow | undefined,
+  messageId: string,
   providerMessageId: string,
-) {
+): Promise<SendOutcome> {
+  const message = await findMessage(deps.db, messageId)
+  // Recorded after all (the reply to the COMMIT was what got lost): nothing left to do.
+  if (!message || message.sentAt !== null) return 'skipped'
+  await recordSent(deps, message, providerMessageId)
+  return 'sent'
+}
+
+async function recordSent(deps: OutreachDeps, message: MessageRow, providerMessageId: string) {
   await deps.db.transaction(async (tx) => {
     const now = deps.clock.now()
     // Art. 14(3): a notice tells the person; the ledger proves when and by which mail.
-    const notice =
-      candidacy && noticeTemplates.has(message.template) && candidacy.noticeStatus !== 'not_required'
+    const notice = message.candidacyId !== null && noticeTemplates.has(message.template)
     const [erasureAnswer, locked] = await Promise.all([
       // The answer to an erasure request is the last thing that names the address: once sent, it goes too.
       message.subjectRequestId ? isErasureRequest(tx, message.subjectRequestId) : false,
-      notice ? lockCandidacyContext(tx, candidacy.id) : undefined,
+      notice ? lockCandidacyContext(tx, message.candidacyId!) : undefined,
     ])
     // The transaction's writes, COMMIT with them: the candidacy (locked first, as a withdrawal
     // locks it before its messages) and the message.
     const noticeSent =
-      locked && locked.candidacy.noticeStatus !== 'sent'
+      locked && locked.candidacy.noticeStatus !== 'sent' && locked.candidacy.noticeStatus !== 'not_required'
         ? appendToLockedChain(
             tx,
             locked.candidacy.id,
@@ -574,7 +609,16 @@ export async function reconcileOutreach(
     deps.queues.outreach,
     pending.map((message) => message.id),
   )
-  if (missing.length > 0) await queueMessages(deps, missing)
+  if (missing.length > 0) {
+    await addSendJobs(
+      deps,
+      missing.map(({ id, finishedData }) => {
+        // A job that failed after its mail was accepted keeps that: the new one records it, never resends.
+        const acceptedAs = sendJobPayload.safeParse(finishedData).data?.acceptedAs
+        return acceptedAs ? { messageId: id, acceptedAs } : { messageId: id }
+      }),
+    )
+  }
   return { checked: pending.length, requeued: missing.length }
 }
 

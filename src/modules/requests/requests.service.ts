@@ -473,11 +473,13 @@ export async function reconcileErasures(
 ): Promise<{ checked: number; requeued: number }> {
   const untouchedSince = new Date(deps.clock.now().getTime() - options.olderThanMs)
   const stalled = await stalledErasures(deps.db, untouchedSince, options.batch ?? 100)
-  const missing = await jobsToRequeue(deps.queues.maintenance, stalled.map(erasureJobId))
+  const missing = new Set(
+    (await jobsToRequeue(deps.queues.maintenance, stalled.map(erasureJobId))).map((job) => job.id),
+  )
   for (const requestId of stalled) {
-    if (missing.includes(erasureJobId(requestId))) await queueErasure(deps, requestId)
+    if (missing.has(erasureJobId(requestId))) await queueErasure(deps, requestId)
   }
-  return { checked: stalled.length, requeued: missing.length }
+  return { checked: stalled.length, requeued: missing.size }
 }
 
 /** Art. 18: lifting a restriction, recorded like the restriction itself. */

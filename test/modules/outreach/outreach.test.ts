@@ -1,9 +1,12 @@
+import { Worker } from 'bullmq'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows } from '../../../src/db/client'
 import { sendMessage } from '../../../src/modules/outreach/outreach.service'
 import { suppress } from '../../../src/modules/suppression/suppression.service'
+import { createRedis } from '../../../src/queue/connection'
 import { deleteQueueKeys, eventually, startTestApp, type TestApp } from '../../helpers/app'
+import { testRedisUrl } from '../../helpers/databases'
 import { meetHeldTransaction } from '../../helpers/locks'
 import {
   formTokenOf,
@@ -216,6 +219,80 @@ describe('outreach mail', () => {
     await eventually(async () => (await messageStatus(messageId))?.status === 'sent')
     await worker.close()
     expect(mailTo('patient.reader@example.org')).toHaveLength(1)
+  })
+
+  it('a mail the server accepted is not sent again when recording it fails; the retry records it', async () => {
+    const candidacy = await sourced('recorded.once@example.org')
+    const { messageId } = json<{ messageId: string }>(await outreach(candidacy.id, 'art14_notice'), 202)
+    // A real failure of the database, once: the first UPDATE that marks this message sent raises
+    // (a sequence, unlike a row, keeps counting when the failing transaction rolls back).
+    await t.app.db.execute(
+      sql.raw(`
+      create sequence record_failures;
+      create function fail_first_recording() returns trigger language plpgsql as $$
+      begin
+        if new.status = 'sent' and nextval('record_failures') = 1 then
+          raise exception 'the database went away';
+        end if;
+        return new;
+      end $$;
+      create trigger fail_first_recording before update on messages for each row
+        when (new.id = '${messageId}') execute function fail_first_recording();`),
+    )
+    try {
+      const worker = await t.sibling({ RUN_WORKERS: 'true' })
+      await eventually(async () => (await messageStatus(messageId))?.status === 'sent')
+      await worker.close()
+    } finally {
+      await t.app.db.execute(
+        sql.raw('drop trigger fail_first_recording on messages; drop function fail_first_recording()'),
+      )
+    }
+    const [failures] = await queryRows<{ last_value: string }>(
+      t.app.db,
+      sql`select last_value from record_failures`,
+    )
+    // The recording failed once and the second recording went through; the mail went once.
+    expect(Number(failures!.last_value)).toBe(2)
+    expect(mailTo('recorded.once@example.org')).toHaveLength(1)
+    const events = await queryRows<{ type: string; evidence: Record<string, string> }>(
+      t.app.db,
+      sql`select type, evidence from ledger_events where candidacy_id = ${candidacy.id} order by seq`,
+    )
+    expect(events.map((event) => event.type)).toEqual(['basis_asserted', 'notice_sent'])
+    expect(events[1]!.evidence.message).toBe(messageId)
+  })
+
+  it('a job that ran out of attempts after its mail was accepted is added again to record it, not to resend', async () => {
+    const candidacy = await sourced('accepted.before@example.org')
+    const { messageId } = json<{ messageId: string }>(await outreach(candidacy.id, 'art14_notice'), 202)
+    // The state every recording attempt left: the mail server took the mail, PostgreSQL never heard.
+    await (await t.app.queues.outreach.getJob(messageId))!.remove()
+    await t.app.db.execute(sql`update messages set status = 'sending' where id = ${messageId}`)
+    await t.app.queues.outreach.add(
+      'send',
+      { messageId, acceptedAs: `<${messageId}@candor.test>` },
+      { jobId: messageId, attempts: 1 },
+    )
+    const failing = new Worker(
+      'outreach',
+      async () => {
+        throw new Error('the database went away')
+      },
+      { connection: createRedis({ url: testRedisUrl() }), prefix: t.config.QUEUE_PREFIX },
+    )
+    await eventually(async () => (await t.app.queues.outreach.getJob(messageId))?.isFailed())
+    await failing.close()
+    t.clock.advance({ minutes: 5 })
+    const worker = await t.sibling({ RUN_WORKERS: 'true', RECONCILE_INTERVAL_SECONDS: '1' })
+    await eventually(async () => (await messageStatus(messageId))?.status === 'sent')
+    await worker.close()
+    expect(mailTo('accepted.before@example.org')).toEqual([])
+    const events = await queryRows<{ type: string }>(
+      t.app.db,
+      sql`select type from ledger_events where candidacy_id = ${candidacy.id} order by seq`,
+    )
+    expect(events.map((event) => event.type)).toEqual(['basis_asserted', 'notice_sent'])
   })
 
   it('a refusal the mail server means (5xx) fails the message without retrying', async () => {
