@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, isNotNull, lte, not, notInArray, or, type SQL, sql } from 'drizzle-orm'
 import type { Database, Executor } from '../../db/client'
 import { anyOf, rowInserter, rowUpdater, statement } from '../../db/prepared'
+import { lockedPersonThrough } from '../people/people.repository'
 import { people } from '../people/people.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
 import { type ConsentState, candidacies, facts, type Stage, stageChanges } from './candidacies.tables'
@@ -53,6 +54,14 @@ export async function lockCandidacyContext(db: Executor, id: string): Promise<Ca
   const [row] = await lockedCandidacyContext(db, { id })
   return row
 }
+
+/** The person of a candidacy, locked, with their addresses: issue it right after locking the candidacy. */
+export const lockPersonOfCandidacy = lockedPersonThrough<{ candidacyId: string }>((db) =>
+  db
+    .select({ personId: candidacies.personId })
+    .from(candidacies)
+    .where(eq(candidacies.id, sql.placeholder('candidacyId'))),
+)
 
 const lockedCandidacies = statement((db) =>
   db

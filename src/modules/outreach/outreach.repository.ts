@@ -1,9 +1,10 @@
 import { and, asc, eq, gt, inArray, lt, lte, notInArray, type SQL, sql } from 'drizzle-orm'
-import { type Executor, queryRows } from '../../db/client'
+import { type Database, type Executor, queryRows } from '../../db/client'
 import { rowInserter, rowUpdater, statement } from '../../db/prepared'
 import { type CandidacyContext, candidacyContextQuery } from '../candidacies/candidacies.repository'
 import { candidacies, facts } from '../candidacies/candidacies.tables'
 import { linkTokens } from '../consent/consent.tables'
+import { lockedPersonThrough } from '../people/people.repository'
 import { vacancies } from '../vacancies/vacancies.tables'
 import { type MessageStatus, messages, providerStatuses } from './outreach.tables'
 
@@ -61,23 +62,28 @@ export async function lockMessage(db: Executor, id: string): Promise<MessageRow 
  * message's own lock: whatever changes a candidacy and its messages locks the candidacy first (a
  * withdrawal locks it, then cancels its messages), and the other order would deadlock with it.
  */
+const candidacyOfMessage = (db: Database) =>
+  db
+    .select({ candidacyId: messages.candidacyId })
+    .from(messages)
+    .where(eq(messages.id, sql.placeholder('id')))
+
 const lockedContextOfMessage = statement((db) =>
-  candidacyContextQuery(
-    db,
-    eq(
-      candidacies.id,
-      db
-        .select({ candidacyId: messages.candidacyId })
-        .from(messages)
-        .where(eq(messages.id, sql.placeholder('id'))),
-    ),
-  ).for('update', { of: candidacies }),
+  candidacyContextQuery(db, eq(candidacies.id, candidacyOfMessage(db))).for('update', { of: candidacies }),
 )
 
 export async function lockContextOfMessage(db: Executor, id: string): Promise<CandidacyContext | undefined> {
   const [row] = await lockedContextOfMessage(db, { id })
   return row
 }
+
+/** The person a message is for, locked, with their addresses: issue it right after `lockContextOfMessage`. */
+export const lockPersonOfMessage = lockedPersonThrough<{ id: string }>((db) =>
+  db
+    .select({ personId: candidacies.personId })
+    .from(candidacies)
+    .where(eq(candidacies.id, candidacyOfMessage(db))),
+)
 
 export async function findMessage(db: Executor, id: string): Promise<MessageRow | undefined> {
   const [row] = await db.select().from(messages).where(eq(messages.id, id))

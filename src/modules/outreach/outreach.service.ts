@@ -11,13 +11,17 @@ import type { OutgoingMail, PreparedHeader } from '../../plugins/mailer'
 import { isPermanentMailFailure } from '../../plugins/mailer'
 import { jobsToRequeue } from '../../queue/queues'
 import type { Services } from '../../services'
-import { type CandidacyContext, lockCandidacyContext } from '../candidacies/candidacies.repository'
+import {
+  type CandidacyContext,
+  lockCandidacyContext,
+  lockPersonOfCandidacy,
+} from '../candidacies/candidacies.repository'
 import { ENDED_STAGES, effectiveConsentState } from '../candidacies/candidacies.service'
 import { findClient } from '../clients/clients.repository'
 import { insertLinkTokens } from '../consent/consent.repository'
 import { issueLink, linkUrl, requestConsentInTransaction } from '../consent/consent.service'
 import { appendToLockedChain } from '../ledger/ledger.service'
-import { listEmails, lockPerson, type PersonEmailRow, type PersonRow } from '../people/people.repository'
+import type { PersonEmailRow, PersonRow } from '../people/people.repository'
 import { isSuppressed } from '../suppression/suppression.service'
 import { findVacancyDetail } from '../vacancies/vacancies.repository'
 import {
@@ -37,6 +41,7 @@ import {
   listStalePending,
   lockContextOfMessage,
   lockMessage,
+  lockPersonOfMessage,
   type MessageRow,
   openConsentRequests,
   releasedDedupeKey,
@@ -137,12 +142,12 @@ export async function enqueueOutreach(
   options: { language?: 'nl' | 'en' | undefined; dedupeKey?: string } = {},
 ): Promise<{ messageId: string; created: boolean }> {
   const result = await deps.db.transaction(async (tx) => {
-    const context = await lockCandidacyContext(tx, candidacyId)
+    // One round trip: the candidacy's lock, then the person's (the lock order), and the addresses.
+    const [context, { person, emails }] = await Promise.all([
+      lockCandidacyContext(tx, candidacyId),
+      lockPersonOfCandidacy(tx, { candidacyId }),
+    ])
     if (!context) throw new AppError('candidacy.not_found')
-    const personId = context.candidacy.personId
-    const [person, emails] = personId
-      ? await Promise.all([lockPerson(tx, personId), listEmails(tx, [personId])])
-      : [undefined, []]
     const now = deps.clock.now()
     const refused = await refusal(deps, tx, template, context, person, emails, now)
     if (refused) throw refused.error
@@ -447,9 +452,11 @@ export async function sendMessage(
 ): Promise<SendOutcome> {
   if (attempt.acceptedAs) return recordAccepted(deps, messageId, attempt.acceptedAs)
   const prepared = await deps.db.transaction(async (tx) => {
-    // One round trip, the candidacy's lock first (as a withdrawal takes them), then the message's.
-    const [context, message] = await Promise.all([
+    // One round trip, in the lock order a withdrawal follows too: the candidacy, its person (with
+    // the addresses), then the message.
+    const [context, { person, emails }, message] = await Promise.all([
       lockContextOfMessage(tx, messageId),
+      lockPersonOfMessage(tx, { id: messageId }),
       lockMessage(tx, messageId),
     ])
     if (!message || TERMINAL.has(message.status)) return undefined
@@ -474,15 +481,11 @@ export async function sendMessage(
       return { cancelled: false as const, message: { ...message, ...changes }, context: undefined }
     }
     if (!context) throw new UnrecoverableError('message without candidacy')
-    const personId = context.candidacy.personId
-    const firstAttempt = message.subject === null
-    // One round trip: the person, their addresses and (first attempt) what the mail is about.
-    const [person, emails, subjectMatter] = await Promise.all([
-      personId ? lockPerson(tx, personId) : undefined,
-      personId ? listEmails(tx, [personId]) : [],
-      firstAttempt ? mailSubjectMatter(tx, context) : undefined,
+    // One round trip: the checks (suppression) and, on a first attempt, what the mail is about.
+    const [refused, subjectMatter] = await Promise.all([
+      refusal(deps, tx, message.template, context, person, emails, now),
+      message.subject === null ? mailSubjectMatter(tx, context) : undefined,
     ])
-    const refused = await refusal(deps, tx, message.template, context, person, emails, now)
     if (refused) {
       await commitWithLast(
         tx,

@@ -1,5 +1,5 @@
-import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm'
-import type { Executor } from '../../db/client'
+import { and, asc, eq, inArray, ne, type SQLWrapper, sql } from 'drizzle-orm'
+import type { Database, Executor } from '../../db/client'
 import { anyOf, rowInserter, rowUpdater, statement } from '../../db/prepared'
 import { type IdentifierKind, people, personEmails, personIdentifiers } from './people.tables'
 
@@ -89,6 +89,34 @@ const emailsOf = statement((db) =>
 export function listEmails(db: Executor, personIds: string[]): Promise<PersonEmailRow[]> {
   if (personIds.length === 0) return Promise.resolve([])
   return emailsOf(db, { personIds })
+}
+
+/**
+ * A person, locked, and their addresses, found through a subquery for their id (the person of a
+ * candidacy, of a message): both can then leave in the round trip that locks the candidacy,
+ * after that lock, as the lock order wants (candidacy, then person).
+ */
+export function lockedPersonThrough<Values extends Record<string, unknown>>(
+  personId: (db: Database) => SQLWrapper,
+): (db: Executor, values: Values) => Promise<{ person: PersonRow | undefined; emails: PersonEmailRow[] }> {
+  const lockedPerson = statement<Values, PersonRow[]>((db) =>
+    db
+      .select()
+      .from(people)
+      .where(eq(people.id, personId(db)))
+      .for('update'),
+  )
+  const emails = statement<Values, PersonEmailRow[]>((db) =>
+    db
+      .select()
+      .from(personEmails)
+      .where(eq(personEmails.personId, personId(db)))
+      .orderBy(asc(personEmails.createdAt), asc(personEmails.normalized)),
+  )
+  return async (db, values) => {
+    const [[person], found] = await Promise.all([lockedPerson(db, values), emails(db, values)])
+    return { person, emails: found }
+  }
 }
 
 /** Whether another person already holds one of these addresses. */
