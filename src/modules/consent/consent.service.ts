@@ -464,6 +464,14 @@ export async function removeCancelledJobs(
   deps: Pick<Services, 'queues'>,
   messageIds: string[],
 ): Promise<void> {
-  // A job already running is not removed; its own check just before sending cancels it.
-  await Promise.all(messageIds.map((id) => deps.queues.outreach.remove(id).catch(() => 0)))
+  await Promise.all(
+    messageIds.map(async (id) => {
+      const job = await deps.queues.outreach.getJob(id)
+      // A mail the server already accepted (recording it failed) keeps its job: the mail went,
+      // and the job's retry records that instead of leaving it marked cancelled.
+      if (!job || job.data?.acceptedAs) return
+      // A job already running is not removed; its own check just before sending cancels it.
+      await job.remove().catch(() => undefined)
+    }),
+  )
 }

@@ -295,6 +295,52 @@ describe('outreach mail', () => {
     expect(events.map((event) => event.type)).toEqual(['basis_asserted', 'notice_sent'])
   })
 
+  it('a withdrawal while an accepted mail waits to be recorded leaves its job, and the record says it went', async () => {
+    const address = 'withdrew.meanwhile@example.org'
+    const candidacy = await sourced(address)
+    const { messageId } = json<{ messageId: string }>(await outreach(candidacy.id, 'art14_notice'), 202)
+    const links = json<{ withdrawUrl: string }>(
+      await t.request({
+        method: 'POST',
+        url: `/candidacies/${candidacy.id}/consent-requests`,
+        as: vacancy.recruiter,
+      }),
+      201,
+    )
+    // The mail server took the mail, recording it failed, and its retry waits.
+    await (await t.app.queues.outreach.getJob(messageId))!.remove()
+    await t.app.db.execute(sql`update messages set status = 'sending' where id = ${messageId}`)
+    await t.app.queues.outreach.add(
+      'send',
+      { messageId, acceptedAs: `<${messageId}@candor.test>` },
+      { jobId: messageId, delay: 3_600_000 },
+    )
+    const withdrawal = await t.request({
+      method: 'POST',
+      url: `/w/${linkToken(links.withdrawUrl)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'List-Unsubscribe=One-Click',
+    })
+    expect(withdrawal.statusCode).toBe(200)
+    const job = await t.app.queues.outreach.getJob(messageId)
+    expect(job).toBeDefined()
+    await job!.promote()
+    const worker = await t.sibling({ RUN_WORKERS: 'true' })
+    await eventually(async () => (await messageStatus(messageId))?.status === 'sent')
+    await worker.close()
+    expect(mailTo(address)).toEqual([])
+    const events = await queryRows<{ type: string }>(
+      t.app.db,
+      sql`select type from ledger_events where candidacy_id = ${candidacy.id} order by seq`,
+    )
+    expect(events.map((event) => event.type)).toEqual([
+      'basis_asserted',
+      'consent_requested',
+      'objection',
+      'notice_sent',
+    ])
+  })
+
   it('a refusal the mail server means (5xx) fails the message without retrying', async () => {
     const candidacy = await sourced('refused.reader@example.org')
     sink.failNext(1, 550, 'mailbox unavailable')
