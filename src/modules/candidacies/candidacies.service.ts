@@ -209,7 +209,10 @@ export async function sourceCandidate(
       }
       if (
         vacancy.legalBasis === 'consent' &&
-        (input.facts.length > 0 || input.person.location || input.person.headline)
+        (input.facts.length > 0 ||
+          input.person.location ||
+          input.person.headline ||
+          input.identifiers.length > 0)
       ) {
         throw new AppError(
           'candidacy.facts_need_consent',
@@ -513,10 +516,16 @@ export async function rectifyPerson(
   changes: PersonChanges,
 ): Promise<void> {
   await deps.db.transaction(async (tx) => {
-    const { candidacy } = await lockLiveCandidacy(tx, candidacyId)
+    const { candidacy, vacancy } = await lockLiveCandidacy(tx, candidacyId)
     const person = await assertNotRestricted(tx, candidacy.personId)
     const now = deps.clock.now()
     const { emails, identifiers, ...fields } = changes
+    // A consent vacancy holds contact data only until the person consents, rectified or not.
+    const addsMore =
+      Boolean(fields.location || fields.headline) || (identifiers ?? []).some((item) => item.value !== null)
+    if (vacancy.legalBasis === 'consent' && addsMore && !hasLiveConsent(candidacy, now)) {
+      throw new AppError('candidacy.facts_need_consent')
+    }
     await updatePerson(tx, person.id, { ...fields, updatedAt: now })
     if (emails) {
       const normalized = [...new Set(emails.map(normaliseEmail))]
@@ -608,6 +617,8 @@ export function stageTransitionAllowed(from: Stage, to: Stage): boolean {
   const fromIndex = PROGRESSION.indexOf(from)
   if (fromIndex < 0) return false
   if (to === 'rejected') return from !== 'hired'
+  // Only a candidate introduced to the client (with live consent, Art. 14 told) can be hired.
+  if (to === 'hired') return from === 'introduced'
   return PROGRESSION.indexOf(to) > fromIndex
 }
 

@@ -228,6 +228,11 @@ describe('rectification and stages', () => {
       code: 'candidacy.invalid_stage_transition',
     })
     expect((await stage({ stage: 'hired' } as Record<string, string>)).statusCode).toBe(400)
+    // Hired only after an introduction: no stage is skipped on the way to the client.
+    expect((await stage({ stage: 'hired', reason: 'Skipping ahead' })).json()).toMatchObject({
+      status: 409,
+      code: 'candidacy.invalid_stage_transition',
+    })
     json(await stage({ stage: 'rejected', reason: 'Role filled' }), 200)
     const decisions = await queryRows<{
       from_stage: string

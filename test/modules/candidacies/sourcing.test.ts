@@ -199,6 +199,16 @@ describe('sourcing a candidate', () => {
         'candidacy.facts_need_consent',
         'https://candor.dev/problems/facts-need-consent',
       ],
+      [
+        'a national insurance number for a consent vacancy before consent',
+        async () =>
+          source(consentVacancy, {
+            ...sourcingPayload({ identifiers: [{ kind: 'bsn', value: '111222333' }] }),
+            facts: [],
+          }),
+        'candidacy.facts_need_consent',
+        'https://candor.dev/problems/facts-need-consent',
+      ],
     ])('%s → its own 409 problem', async (_name, attempt, code, type) => {
       const before = await personalDataCounts(t)
       const response = await attempt()
@@ -240,7 +250,25 @@ describe('sourcing a candidate', () => {
       },
     })
     expect(refused.json()).toMatchObject({ status: 409, code: 'candidacy.facts_need_consent' })
+    // Nor through rectification: the person's location or an identifier waits for consent too.
+    for (const payload of [
+      { location: 'Utrecht' },
+      { identifiers: [{ kind: 'passport', value: 'NX1234567' }] },
+    ]) {
+      const rectified = await t.request({
+        method: 'PATCH',
+        url: `/candidacies/${candidacy.id}/person`,
+        as: consentVacancy.recruiter,
+        payload,
+      })
+      expect(rectified.json()).toMatchObject({ status: 409, code: 'candidacy.facts_need_consent' })
+    }
     expect(await personalDataCounts(t)).toEqual(before)
+    const [person] = await queryRows<{ location: string | null }>(
+      t.app.db,
+      sql`select location from people where id = ${candidacy.person.id}`,
+    )
+    expect(person).toEqual({ location: null })
   })
 
   it('stores a special-category fact the person made public, and flags the vacancy as needing a DPIA', async () => {
