@@ -77,6 +77,11 @@ export const configSchema = z.object({
   RATE_LIMIT_PUBLIC_PER_MINUTE: positiveInt
     .default(60)
     .describe('requests per minute and client address on token pages and the login route'),
+  RATE_LIMIT_ONE_CLICK_PER_MINUTE: positiveInt
+    .default(6000)
+    .describe(
+      'RFC 8058 one-click withdrawals per minute and client address: mail providers send them for many candidates from one address',
+    ),
   CONSENT_LINK_TTL_DAYS: positiveInt.max(365).default(30).describe('how long a consent link stays valid'),
   MAIL_TRANSPORT: z
     .enum(['capture', 'smtp', 'sparkpost'])

@@ -168,10 +168,27 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
     },
   )
 
+  const isOneClick = (body: unknown) =>
+    (body as { 'List-Unsubscribe'?: unknown } | undefined)?.['List-Unsubscribe'] === 'One-Click'
+
   app.post(
     '/w/:token',
     {
-      config: routeConfig('withdraw link and RFC 8058 one-click unsubscribe'),
+      config: {
+        ...routeConfig('withdraw link and RFC 8058 one-click unsubscribe'),
+        // One-click POSTs come from mail providers, many candidates behind one address: the limit
+        // for a person guessing at links would drop withdrawals (Art. 7(3)), so they count apart.
+        // Counted after the body is parsed, since the body is what tells them apart.
+        rateLimit: {
+          ...app.publicRateLimit,
+          hook: 'preHandler',
+          keyGenerator: (request) => `${isOneClick(request.body) ? 'one-click' : 'page'}:${request.ip}`,
+          max: (request) =>
+            isOneClick(request.body)
+              ? app.config.RATE_LIMIT_ONE_CLICK_PER_MINUTE
+              : app.config.RATE_LIMIT_PUBLIC_PER_MINUTE,
+        },
+      },
       schema: {
         tags,
         summary:
@@ -191,7 +208,7 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
       const { token } = request.params
       if (!isWellFormedLinkToken(token)) return render(reply, request, { kind: 'invalid' })
       // RFC 8058: the provider POSTs without cookies or our form; the unguessable link is the authority.
-      const oneClick = request.body?.['List-Unsubscribe'] === 'One-Click'
+      const oneClick = isOneClick(request.body)
       if (!oneClick && !fromOurPage(request, token, 'withdraw', request.body?.form)) {
         return refusedForm(reply, request.query.lang)
       }

@@ -247,4 +247,55 @@ describe('rate limiting', () => {
       await limited.close()
     }
   })
+
+  it('counts one-click withdrawals apart: a mail provider posting for many candidates is not refused', async () => {
+    const limited = await startTestApp({ env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '3' } })
+    try {
+      const shared = await seedOpenVacancy(limited)
+      const withdrawTokens: string[] = []
+      for (let i = 0; i < 6; i++) {
+        const candidacy = json<{ id: string }>(
+          await limited.request({
+            method: 'POST',
+            url: `/vacancies/${shared.id}/candidacies`,
+            as: shared.recruiter,
+            payload: sourcingPayload({ email: `one-click-${i}@example.org` }),
+          }),
+          201,
+        )
+        withdrawTokens.push(
+          linkToken((await requestConsent(limited, candidacy.id, shared.recruiter)).withdrawUrl),
+        )
+      }
+      // Six candidates, one provider address, a page limit of three: every withdrawal goes through.
+      for (const token of withdrawTokens) {
+        const response = await limited.request({
+          method: 'POST',
+          url: `/w/${token}`,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: 'List-Unsubscribe=One-Click',
+        })
+        expect(response.statusCode).toBe(200)
+      }
+      const [stopped] = await queryRows<{ count: string }>(
+        limited.app.db,
+        sql`select count(*) from candidacies where vacancy_id = ${shared.id} and stage in ('withdrawn', 'objected')`,
+      )
+      expect(Number(stopped!.count)).toBe(6)
+      // The form POST (a person at the page) keeps the page limit.
+      const statuses: number[] = []
+      for (let i = 0; i < 5; i++) {
+        const response = await limited.request({
+          method: 'POST',
+          url: `/w/${'z'.repeat(43)}`,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: 'form=guess',
+        })
+        statuses.push(response.statusCode)
+      }
+      expect(statuses.slice(3)).toEqual([429, 429])
+    } finally {
+      await limited.close()
+    }
+  })
 })
