@@ -530,7 +530,10 @@ export async function sendMessage(
       })
       throw new UnrecoverableError(permanent ? 'the mail server refused the message' : 'no attempts left')
     }
-    throw error
+    // Not the mail server's own words, which can name the recipient: BullMQ keeps a job's errors
+    // in Redis in clear text. Its codes say what went wrong.
+    const { code, responseCode } = error as { code?: unknown; responseCode?: unknown }
+    throw new Error(`sending failed for now (${[code, responseCode].filter(Boolean).join(' ') || 'unknown'})`)
   }
   try {
     await recordSent(deps, prepared.message, providerMessageId)

@@ -66,6 +66,28 @@ const messageStatus = async (messageId: string) =>
     )
   )[0]
 
+/** Everything this file's queues keep in Redis as text: job hashes and event streams. */
+async function queueText(prefix: string): Promise<string> {
+  const redis = createRedis({ url: testRedisUrl() })
+  try {
+    const parts: string[] = []
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
+      cursor = next
+      for (const key of keys) {
+        const type = await redis.type(key)
+        if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)))
+        if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')))
+        if (type === 'string') parts.push((await redis.get(key)) ?? '')
+      }
+    } while (cursor !== '0')
+    return parts.join('\n')
+  } finally {
+    redis.disconnect()
+  }
+}
+
 const mailTo = (address: string) => sink.received.filter((mail) => mail.to.includes(address))
 
 describe('outreach mail', () => {
@@ -339,6 +361,20 @@ describe('outreach mail', () => {
       'objection',
       'notice_sent',
     ])
+  })
+
+  it('keeps the mail server’s words, which can name the recipient, out of Redis when it retries', async () => {
+    const address = 'greylisted.reader@example.org'
+    const candidacy = await sourced(address)
+    sink.failNext(1, 451, `<${address}> greylisted, try again later`)
+    const { messageId } = json<{ messageId: string }>(await outreach(candidacy.id, 'art14_notice'), 202)
+    const worker = await t.sibling({ RUN_WORKERS: 'true' })
+    await eventually(async () => (await messageStatus(messageId))?.status === 'sent')
+    await worker.close()
+    expect(mailTo(address)).toHaveLength(1)
+    const job = await t.app.queues.outreach.getJob(messageId)
+    expect(job?.stacktrace?.join('\n')).toMatch(/451/)
+    expect(await queueText(t.config.QUEUE_PREFIX)).not.toContain('greylisted')
   })
 
   it('a refusal the mail server means (5xx) fails the message without retrying', async () => {
