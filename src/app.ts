@@ -154,6 +154,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(workersPlugin, {
       target: options.redis,
       prefix: config.QUEUE_PREFIX,
+      schedulerCheckMs: config.RECONCILE_INTERVAL_SECONDS * 1000,
       jobs: (instance) => [
         ...outreachJobs(instance),
         ...trackingJobs(instance),

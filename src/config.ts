@@ -134,7 +134,7 @@ export const configSchema = z.object({
   RECONCILE_INTERVAL_SECONDS: positiveInt
     .default(60)
     .describe(
-      'how often queued mail and erasures under way are checked against the queue and re-enqueued if lost',
+      'how often queued mail, erasures under way and the job schedulers are checked against the queue and re-created if lost',
     ),
   RECONCILE_AFTER_SECONDS: positiveInt
     .default(120)

@@ -26,6 +26,8 @@ export const workersPlugin = fp(
       prefix: string
       jobs: (app: FastifyInstance) => JobDefinition[]
       settings: Partial<Record<QueueName, WorkerSettings>>
+      /** How often the job schedulers are checked and re-created if Redis lost them. */
+      schedulerCheckMs: number
     },
   ) => {
     const definitions = options.jobs(app)
@@ -58,16 +60,27 @@ export const workersPlugin = fp(
       )
       workers.push(worker)
     }
-    for (const definition of definitions) {
-      if (!definition.repeat) continue
-      await app.queues[definition.queue].upsertJobScheduler(definition.name, definition.repeat, {
-        name: definition.name,
-      })
+    const scheduled = definitions.filter((definition) => definition.repeat)
+    const upsertSchedulers = async (onlyMissing: boolean) => {
+      for (const { queue, name, repeat } of scheduled) {
+        // Upserting one that exists would move its next run: only a lost one is created again.
+        if (onlyMissing && (await app.queues[queue].getJobScheduler(name))) continue
+        await app.queues[queue].upsertJobScheduler(name, repeat!, { name })
+      }
     }
+    await upsertSchedulers(false)
+    // Redis can lose its data while the service runs (a restart without persistence, eviction).
+    // The schedulers, the reconcilers among them, then come back without waiting for a restart.
+    let schedulerCheck: NodeJS.Timeout | undefined
     app.addHook('onReady', async () => {
       for (const worker of workers) void worker.run()
+      schedulerCheck = setInterval(() => {
+        upsertSchedulers(true).catch((error) => app.log.warn({ err: error }, 'job scheduler check failed'))
+      }, options.schedulerCheckMs)
+      schedulerCheck.unref()
     })
     app.addHook('onClose', async () => {
+      clearInterval(schedulerCheck)
       // Lets running jobs finish (graceful shutdown); their locks would otherwise make them stall and re-run.
       await Promise.all(workers.map((worker) => worker.close()))
     })

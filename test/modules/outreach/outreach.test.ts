@@ -388,6 +388,22 @@ describe('outreach mail', () => {
     expect((await t.app.queues.outreach.getJob(messageId))?.attemptsMade).toBe(1)
   })
 
+  it('when Redis loses its data while the service runs, the reconciler and the other schedulers come back', async () => {
+    const worker = await t.sibling({ RUN_WORKERS: 'true', RECONCILE_INTERVAL_SECONDS: '1' })
+    try {
+      const schedulers = async () =>
+        (await t.app.queues.maintenance.getJobSchedulers()).map((scheduler) => scheduler.key).sort()
+      const expected = await schedulers()
+      expect(expected).toContain('reconcile-outreach')
+      await deleteQueueKeys(t.config.QUEUE_PREFIX)
+      expect(await schedulers()).toEqual([])
+      await eventually(async () => (await schedulers()).length === expected.length)
+      expect(await schedulers()).toEqual(expected)
+    } finally {
+      await worker.close()
+    }
+  })
+
   it('after Redis loses the queue with 100 messages waiting, the reconciler delivers each exactly once', async () => {
     const addresses: string[] = []
     for (let i = 0; i < 100; i++) {
