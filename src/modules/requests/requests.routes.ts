@@ -118,7 +118,15 @@ export const requestRoutes: FastifyPluginAsyncZod = async (app) => {
         ...one,
       },
     },
-    async (request) => view(await completeRequest(app.services, principalOf(request), request.params.id)),
+    async (request) =>
+      view(
+        await completeRequest(
+          app.services,
+          principalOf(request),
+          request.params.id,
+          'POST /requests/:id/complete',
+        ),
+      ),
   )
 
   app.post(

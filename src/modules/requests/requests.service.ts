@@ -5,6 +5,7 @@ import { AppError } from '../../lib/problems'
 import type { Principal } from '../../plugins/access'
 import { jobsToRequeue } from '../../queue/queues'
 import type { Services } from '../../services'
+import { logAccess } from '../audit/audit.service'
 import {
   listPersonCandidacies,
   lockCandidacies,
@@ -349,7 +350,7 @@ const outcomes = {
  * the person; objection ends legitimate-interest processing; erasure starts the erasure job, which
  * completes the request once its manual tasks are confirmed.
  */
-export async function completeRequest(deps: RequestDeps, actor: Principal, id: string) {
+export async function completeRequest(deps: RequestDeps, actor: Principal, id: string, route: string) {
   const { mailIds, cancelled, startErasure } = await deps.db.transaction(async (tx) => {
     const request = await lockOpen(tx, id)
     if (request.status === 'received') throw new AppError('request.not_verified')
@@ -393,6 +394,12 @@ export async function completeRequest(deps: RequestDeps, actor: Principal, id: s
         expiresAt,
         createdAt: now,
       })
+      // An export of the person's data, like any read of it, goes in the access log.
+      if (context) {
+        await logAccess({ db: tx, clock: deps.clock }, actor, 'export', route, [
+          { personId: context.personId },
+        ])
+      }
       // Art. 15: what was handed over, and when, is proved without holding the data itself.
       for (const candidacyId of context?.candidacyIds ?? []) {
         await appendLedgerEvents(tx, candidacyId, [

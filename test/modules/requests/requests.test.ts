@@ -562,6 +562,13 @@ describe('answering requests', () => {
       )
       expect(exported!.evidence).toEqual({ request: request.id, format: 'access' })
     }
+    // The export is in the access log like any read: who, whose data, through which route.
+    const exports = await queryRows<{ action: string; route: string; role: string }>(
+      t.app.db,
+      sql`select a.action, a.route, u.role from access_log a join users u on u.id = a.user_id
+          where a.person_id = ${personId} and a.action = 'export'`,
+    )
+    expect(exports).toEqual([{ action: 'export', route: 'POST /requests/:id/complete', role: 'dpo' }])
 
     // HTML: the same, readable, in Dutch; each candidacy's data inside that candidacy's section.
     const html = (await t.request({ method: 'GET', url: download })).body
