@@ -76,6 +76,7 @@ const lockedAnswerContext = statement((db) =>
         consentState: candidacies.consentState,
         consentRequestExpiresAt: candidacies.consentRequestExpiresAt,
         consentExpiresAt: candidacies.consentExpiresAt,
+        noticeStatus: candidacies.noticeStatus,
         ledgerSeq: candidacies.ledgerSeq,
         ledgerHead: candidacies.ledgerHead,
       },

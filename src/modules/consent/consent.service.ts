@@ -351,6 +351,9 @@ export async function answerConsent(
     if (settled) return settled
     const { candidacy, link } = context
     const given = choice === 'consent'
+    // Art. 14(3): the consent text carries the Art. 14 information, so whoever answered it was told;
+    // the answer's event, naming the text by hash, is the proof. A notice still owed is done.
+    const told = candidacy.noticeStatus === 'pending' || candidacy.noticeStatus === 'undelivered'
     // The answer is the transaction's last write: COMMIT goes with it.
     await commitWithLast(
       tx,
@@ -368,7 +371,11 @@ export async function answerConsent(
             evidence: { consentText: link.consentTextHash, consentLink: link.id },
           },
         ],
-        { consentState: given ? 'given' : 'declined', updatedAt: now },
+        {
+          consentState: given ? 'given' : 'declined',
+          updatedAt: now,
+          ...(told ? { noticeStatus: 'sent' as const, noticeSentAt: now } : {}),
+        },
       ),
     )
     return { kind: 'state', language, state: given ? 'given' : 'declined' }

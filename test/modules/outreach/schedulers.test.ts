@@ -13,6 +13,7 @@ import {
   type SeededVacancy,
   seedOpenVacancy,
   sourceCandidate,
+  sourcingPayload,
 } from '../../helpers/seed'
 
 let t: TestApp
@@ -88,6 +89,41 @@ describe('the Art. 14 notice scheduler', () => {
       200,
     )
     expect(overdue.find((notice) => notice.candidacyId === later.id)?.overdue).toBe(true)
+  })
+})
+
+describe('notices answered by consent', () => {
+  it('a candidate who answered a consent request through its link was told: no notice is owed or sent', async () => {
+    const consentVacancy = await seedOpenVacancy(t, {
+      legalBasis: 'consent',
+      clientName: 'Bakfiets Collectief',
+    })
+    const candidacy = json<{ id: string }>(
+      await t.request({
+        method: 'POST',
+        url: `/vacancies/${consentVacancy.id}/candidacies`,
+        as: consentVacancy.recruiter,
+        payload: { ...sourcingPayload({ collectedAt: '2026-01-02T10:00:00Z' }), facts: [] },
+      }),
+      201,
+    )
+    const notices = async () =>
+      json<Array<{ candidacyId: string }>>(
+        await t.request({
+          method: 'GET',
+          url: '/dpo/notices?dueBefore=2026-03-01T00:00:00Z',
+          as: vacancy.dpo,
+        }),
+        200,
+      ).map((notice) => notice.candidacyId)
+    expect(await notices()).toContain(candidacy.id)
+    // The links made through the API (handed over by the recruiter, not mailed by us).
+    const links = await requestConsent(t, candidacy.id, consentVacancy.recruiter)
+    await answerConsent(t, links.consentUrl, 'consent')
+    const status = await statusOf(candidacy.id)
+    expect(status.notice_status).toBe('sent')
+    expect(new Date(status.notice_sent_at!).toISOString()).toBe(t.clock.now().toISOString())
+    expect(await notices()).not.toContain(candidacy.id)
   })
 })
 
