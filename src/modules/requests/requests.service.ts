@@ -749,7 +749,12 @@ export async function confirmErasureTask(
   return getRequest(deps.db, requestId)
 }
 
-/** With SparkPost, the provider is asked to suppress the address too, so nothing reaches it from any path. */
+/**
+ * With SparkPost, the provider is asked to suppress the address too, so no campaign from any
+ * other path of the account reaches it. Non-transactional only, on purpose: our own mail is sent
+ * transactional and stopped by our suppression list before it leaves, while the answer to the
+ * erasure request itself (Art. 12(3)), sent after this step, must still get through.
+ */
 async function suppressAtProvider(deps: Pick<Services, 'config'>, addresses: string[]): Promise<void> {
   if (deps.config.mailTransport !== 'sparkpost' || !deps.config.SPARKPOST_API_KEY || addresses.length === 0)
     return
