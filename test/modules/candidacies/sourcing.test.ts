@@ -4,8 +4,10 @@ import { queryRows } from '../../../src/db/client'
 import { suppress } from '../../../src/modules/suppression/suppression.service'
 import { startTestApp, type TestApp } from '../../helpers/app'
 import {
+  answerConsent,
   json,
   personalDataCounts,
+  requestConsent,
   type SeededVacancy,
   seedOpenVacancy,
   sourcingPayload,
@@ -269,6 +271,39 @@ describe('sourcing a candidate', () => {
       sql`select location from people where id = ${candidacy.person.id}`,
     )
     expect(person).toEqual({ location: null })
+  })
+
+  it('takes a special-category fact on explicit consent only once the person has consented', async () => {
+    const vacancy = await seedOpenVacancy(t)
+    const candidacy = json<{ id: string }>(await source(vacancy, sourcingPayload()), 201)
+    const addHealthFact = () =>
+      t.request({
+        method: 'POST',
+        url: `/candidacies/${candidacy.id}/facts`,
+        as: vacancy.recruiter,
+        payload: {
+          facts: [
+            {
+              kind: 'note',
+              value: 'Needs an adjusted workplace',
+              source: { type: 'application', collectedAt: '2026-02-09T10:00:00Z' },
+              special: { category: 'health', basis: 'explicit_consent' },
+            },
+          ],
+        },
+      })
+    const before = await personalDataCounts(t)
+    expect((await addHealthFact()).json()).toMatchObject({
+      status: 409,
+      code: 'fact.special_category_refused',
+    })
+    expect(await personalDataCounts(t)).toEqual(before)
+    const links = await requestConsent(t, candidacy.id, vacancy.recruiter)
+    await answerConsent(t, links.consentUrl, 'consent')
+    const added = json<{ facts: Array<Record<string, unknown>> }>(await addHealthFact(), 201)
+    expect(added.facts).toContainEqual(
+      expect.objectContaining({ specialCategory: 'health', specialBasis: 'explicit_consent' }),
+    )
   })
 
   it('stores a special-category fact the person made public, and flags the vacancy as needing a DPIA', async () => {

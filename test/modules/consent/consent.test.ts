@@ -187,6 +187,10 @@ describe('the consent ledger', () => {
   it('shows an unanswered request as expired once its link runs out, and filters on it', async () => {
     const candidacy = await source(consentVacancy)
     const links = await requestConsent(t, candidacy.id, consentVacancy.recruiter)
+    // The page's form, taken while the link still worked: the expiry itself must refuse the answer.
+    const form = formTokenOf(
+      (await t.request({ method: 'GET', url: `/c/${linkToken(links.consentUrl)}` })).body,
+    )
     t.clock.advance({ days: 31 })
     try {
       const list = json<Array<{ id: string }>>(
@@ -204,9 +208,15 @@ describe('the consent ledger', () => {
         method: 'POST',
         url: `/c/${linkToken(links.consentUrl)}`,
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: new URLSearchParams({ choice: 'consent', form: 'x' }).toString(),
+        payload: new URLSearchParams({ choice: 'consent', form }).toString(),
       })
-      expect(answer.statusCode).toBe(403)
+      expect(answer.statusCode).toBe(200)
+      expect(answer.body).toContain('verlopen')
+      const events = await queryRows<{ type: string }>(
+        t.app.db,
+        sql`select type from ledger_events where candidacy_id = ${candidacy.id} order by seq`,
+      )
+      expect(events.map((event) => event.type)).toEqual(['consent_requested'])
     } finally {
       t.clock.advance({ days: -31 })
     }

@@ -155,6 +155,7 @@ describe('outreach mail', () => {
     ['withdraws', 'withdrawn'],
     ['objects', 'objected'],
     ['is suppressed', 'suppressed'],
+    ['has processing restricted', 'restricted'],
   ])(
     'a candidate who %s between enqueue and send is never mailed, and waiting jobs are removed',
     async (_name, how) => {
@@ -164,6 +165,23 @@ describe('outreach mail', () => {
       expect(await t.app.queues.outreach.getJob(messageId)).toBeDefined()
       if (how === 'suppressed') {
         await suppress(t.app.db, t.config.SERVER_SECRET!, [address], 'manual', t.clock.now())
+      } else if (how === 'restricted') {
+        // Art. 18: a restriction request carried out by the DPO.
+        const dpoCall = (url: string, payload: Record<string, unknown> = {}) =>
+          t.request({ method: 'POST', url, as: vacancy.dpo, payload })
+        const request = json<{ id: string }>(
+          await dpoCall('/requests', {
+            type: 'restriction',
+            email: address,
+            receivedAt: '2026-02-10T08:00:00Z',
+            channel: 'email',
+          }),
+          201,
+        )
+        json(await dpoCall(`/requests/${request.id}/verify`, { method: 'called back' }), 200)
+        json(await dpoCall(`/requests/${request.id}/complete`), 200)
+        // A job the restriction did not reach (the reconciler's, say) is cancelled by the worker.
+        await t.app.queues.outreach.add('send', { messageId }, { jobId: messageId })
       } else {
         // A withdraw link from an earlier consent request (the mail itself never went out).
         const links = json<{ withdrawUrl: string; consentUrl: string }>(
@@ -204,7 +222,11 @@ describe('outreach mail', () => {
         async () => (await t.app.queues.outreach.getJobCounts('waiting', 'active', 'delayed')).waiting === 0,
       )
       await worker.close()
-      expect(mailTo(address)).toEqual([])
+      // What the person asked for still reaches them (Art. 12(3)): the answers to their request.
+      expect(mailTo(address).filter((mail) => mail.parsed.messageId?.startsWith(`<${messageId}@`))).toEqual(
+        [],
+      )
+      if (how !== 'restricted') expect(mailTo(address)).toEqual([])
     },
   )
 
