@@ -88,6 +88,26 @@ async function queueText(prefix: string): Promise<string> {
   }
 }
 
+/** RFC 8058: what the candidate's mail client POSTs for a one-click unsubscribe. */
+const oneClickWithdraw = (withdrawUrl: string) =>
+  t.request({
+    method: 'POST',
+    url: `/w/${linkToken(withdrawUrl)}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'List-Unsubscribe=One-Click',
+  })
+
+/** The state a failed recording leaves: the mail server took the mail, PostgreSQL never heard. */
+async function acceptedButUnrecorded(messageId: string, jobOptions: { attempts?: number; delay?: number }) {
+  await (await t.app.queues.outreach.getJob(messageId))!.remove()
+  await t.app.db.execute(sql`update messages set status = 'sending' where id = ${messageId}`)
+  await t.app.queues.outreach.add(
+    'send',
+    { messageId, acceptedAs: `<${messageId}@candor.test>` },
+    { jobId: messageId, ...jobOptions },
+  )
+}
+
 const mailTo = (address: string) => sink.received.filter((mail) => mail.to.includes(address))
 
 describe('outreach mail', () => {
@@ -201,12 +221,7 @@ describe('outreach mail', () => {
             payload: `choice=consent&form=${encodeURIComponent(formTokenOf(page.body))}`,
           })
         }
-        const response = await t.request({
-          method: 'POST',
-          url: `/w/${linkToken(links.withdrawUrl)}`,
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          payload: 'List-Unsubscribe=One-Click',
-        })
+        const response = await oneClickWithdraw(links.withdrawUrl)
         expect(response.statusCode).toBe(200)
         expect(await t.app.queues.outreach.getJob(messageId)).toBeUndefined()
         expect(await messageStatus(messageId)).toEqual({
@@ -310,14 +325,8 @@ describe('outreach mail', () => {
   it('a job that ran out of attempts after its mail was accepted is added again to record it, not to resend', async () => {
     const candidacy = await sourced('accepted.before@example.org')
     const { messageId } = json<{ messageId: string }>(await outreach(candidacy.id, 'art14_notice'), 202)
-    // The state every recording attempt left: the mail server took the mail, PostgreSQL never heard.
-    await (await t.app.queues.outreach.getJob(messageId))!.remove()
-    await t.app.db.execute(sql`update messages set status = 'sending' where id = ${messageId}`)
-    await t.app.queues.outreach.add(
-      'send',
-      { messageId, acceptedAs: `<${messageId}@candor.test>` },
-      { jobId: messageId, attempts: 1 },
-    )
+    // Every recording attempt failed; the last one is made to fail below.
+    await acceptedButUnrecorded(messageId, { attempts: 1 })
     const failing = new Worker(
       'outreach',
       async () => {
@@ -351,20 +360,9 @@ describe('outreach mail', () => {
       }),
       201,
     )
-    // The mail server took the mail, recording it failed, and its retry waits.
-    await (await t.app.queues.outreach.getJob(messageId))!.remove()
-    await t.app.db.execute(sql`update messages set status = 'sending' where id = ${messageId}`)
-    await t.app.queues.outreach.add(
-      'send',
-      { messageId, acceptedAs: `<${messageId}@candor.test>` },
-      { jobId: messageId, delay: 3_600_000 },
-    )
-    const withdrawal = await t.request({
-      method: 'POST',
-      url: `/w/${linkToken(links.withdrawUrl)}`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: 'List-Unsubscribe=One-Click',
-    })
+    // Its retry waits.
+    await acceptedButUnrecorded(messageId, { delay: 3_600_000 })
+    const withdrawal = await oneClickWithdraw(links.withdrawUrl)
     expect(withdrawal.statusCode).toBe(200)
     const job = await t.app.queues.outreach.getJob(messageId)
     expect(job).toBeDefined()
