@@ -304,7 +304,8 @@ function linkActionsIn(message: MessageRow): LinkAction[] {
   )
 }
 
-function outgoingMail(
+/** The mail as it leaves: the stored one with its links filled in and our headers. */
+export function outgoingMail(
   deps: OutreachDeps,
   message: MessageRow,
   context: CandidacyContext | undefined,

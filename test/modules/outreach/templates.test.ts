@@ -2,12 +2,15 @@ import nodemailer from 'nodemailer'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../../src/config'
 import { createTemplates } from '../../../src/lib/templates'
+import type { CandidacyContext } from '../../../src/modules/candidacies/candidacies.repository'
 import {
   fillLinks,
   linkPlaceholder,
   mailContext,
   renderMail,
 } from '../../../src/modules/outreach/outreach.render'
+import type { MessageRow } from '../../../src/modules/outreach/outreach.repository'
+import { type OutreachDeps, outgoingMail } from '../../../src/modules/outreach/outreach.service'
 import { mailTemplates } from '../../../src/modules/outreach/outreach.tables'
 
 const templates = createTemplates()
@@ -133,6 +136,56 @@ describe('mail links and headers', () => {
     expect(fillLinks(stored, { consent: 'AAA', withdraw: 'BBB' })).toBe(
       'Consent: https://x/c/AAA stop: https://x/w/BBB',
     )
+  })
+
+  it('through SparkPost a mail carries our ids as metadata, the vacancy as campaign, and our own one-click unsubscribe', async () => {
+    const sparkpost = loadConfig({
+      JURISDICTION: 'NL',
+      MAIL_TRANSPORT: 'sparkpost',
+      SPARKPOST_API_KEY: 'test-key',
+      SERVER_SECRET: 'a'.repeat(64),
+      PUBLIC_BASE_URL: 'https://candor.example',
+      MAIL_UNSUBSCRIBE_MAILTO: 'unsubscribe@candor.example',
+      TRACKING_OPENS_CLICKS: 'false',
+    })
+    const message = {
+      id: '0b6f7c3e-2f1a-4c61-9d3e-8a1f2b3c4d5e',
+      toAddress: 'ada@example.org',
+      subject: 'About the role "backend engineer"',
+      bodyText: `Stop: https://candor.example/w/${linkPlaceholder('withdraw')}`,
+      bodyHtml: `<a href="https://candor.example/w/${linkPlaceholder('withdraw')}">Stop</a>`,
+      messageIdHeader: '<0b6f7c3e-2f1a-4c61-9d3e-8a1f2b3c4d5e@candor.example>',
+    } as MessageRow
+    const context = {
+      candidacy: { id: 'c7d1e2f3-0000-4000-8000-000000000001' },
+      vacancy: { id: 'v7d1e2f3-0000-4000-8000-000000000002' },
+    } as CandidacyContext
+    const mail = outgoingMail({ config: sparkpost } as OutreachDeps, message, context)
+    const transport = nodemailer.createTransport({ streamTransport: true, buffer: true })
+    const info = await transport.sendMail({ ...mail })
+    // The header block, unfolded (RFC 5322: a line break before white space is not content).
+    const headers = (info.message as Buffer)
+      .toString()
+      .split(/\r?\n\r?\n/)[0]!
+      .replace(/\r?\n(?=[ \t])/g, '')
+    const header = (name: string) =>
+      headers
+        .split(/\r?\n/)
+        .find((line) => line.toLowerCase().startsWith(`${name.toLowerCase()}: `))
+        ?.slice(name.length + 2)
+    expect(JSON.parse(header('X-MSYS-API')!)).toEqual({
+      campaign_id: context.vacancy.id,
+      metadata: { candor_message_id: message.id, candor_candidacy_id: context.candidacy.id },
+      // Transactional: SparkPost then adds no List-Unsubscribe of its own; ours is the one.
+      options: { transactional: true, open_tracking: false, click_tracking: false },
+    })
+    const withdrawUrl = mail.text.slice('Stop: '.length)
+    expect(withdrawUrl).toMatch(/^https:\/\/candor\.example\/w\/[A-Za-z0-9_-]{43}$/)
+    expect(header('List-Unsubscribe')).toBe(
+      `<${withdrawUrl}>, <mailto:unsubscribe@candor.example?subject=unsubscribe>`,
+    )
+    expect(header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click')
+    expect(header('Message-ID')).toBe(message.messageIdHeader)
   })
 
   it('nodemailer sends X-MSYS-API as prepared JSON, not RFC 2047-encoded', async () => {
