@@ -499,11 +499,16 @@ export async function sendMessage(
       )
       return { cancelled: true as const }
     }
+    const address = deliverableAddress(emails)!
     const prepared = subjectMatter
-      ? await prepareMail(deps, tx, message, context, person!, deliverableAddress(emails)!, subjectMatter)
+      ? await prepareMail(deps, tx, message, context, person!, address, subjectMatter)
       : undefined
+    // A retry goes only to an address the person still has: one rectified meanwhile (Art. 16)
+    // may have been someone else's, so the mail follows the correction.
+    const stillTheirs = emails.some((email) => email.address === message.toAddress && !email.undeliverableAt)
     const changes = {
       ...prepared?.rendered,
+      ...(prepared || stillTheirs ? {} : { toAddress: address.address }),
       status: 'sending' as const,
       attempts: message.attempts + 1,
       statusAt: now,

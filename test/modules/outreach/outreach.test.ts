@@ -280,6 +280,31 @@ describe('outreach mail', () => {
     expect(mailTo('patient.reader@example.org')).toHaveLength(1)
   })
 
+  it('a retry after the address was corrected goes to the corrected address, never the old one', async () => {
+    const candidacy = await sourced('typo.reader@exmaple.org')
+    await sink.stop()
+    const { messageId } = json<{ messageId: string }>(await outreach(candidacy.id, 'art14_notice'), 202)
+    const worker = await t.sibling({ RUN_WORKERS: 'true' })
+    try {
+      await eventually(async () => ((await t.app.queues.outreach.getJob(messageId))?.attemptsMade ?? 0) >= 1)
+      json(
+        await t.request({
+          method: 'PATCH',
+          url: `/candidacies/${candidacy.id}/person`,
+          as: vacancy.recruiter,
+          payload: { emails: ['typo.reader@example.org'] },
+        }),
+        200,
+      )
+      await sink.start(sink.port)
+      await eventually(async () => (await messageStatus(messageId))?.status === 'sent')
+    } finally {
+      await worker.close()
+    }
+    expect(mailTo('typo.reader@exmaple.org')).toEqual([])
+    expect(mailTo('typo.reader@example.org')).toHaveLength(1)
+  })
+
   it('a mail the server accepted is not sent again when recording it fails; the retry records it', async () => {
     const candidacy = await sourced('recorded.once@example.org')
     const { messageId } = json<{ messageId: string }>(await outreach(candidacy.id, 'art14_notice'), 202)
