@@ -63,7 +63,7 @@ export const workersPlugin = fp(
     const scheduled = definitions.filter((definition) => definition.repeat)
     const upsertSchedulers = async (onlyMissing: boolean) => {
       for (const { queue, name, repeat } of scheduled) {
-        // Upserting one that exists would move its next run: only a lost one is created again.
+        // Only a lost one is created again; one that exists keeps its next run as it is.
         if (onlyMissing && (await app.queues[queue].getJobScheduler(name))) continue
         await app.queues[queue].upsertJobScheduler(name, repeat!, { name })
       }
