@@ -1,4 +1,18 @@
-import { and, asc, desc, eq, inArray, isNotNull, lte, not, notInArray, or, type SQL, sql } from 'drizzle-orm'
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  inArray,
+  isNotNull,
+  lte,
+  not,
+  notInArray,
+  or,
+  type SQL,
+  type SQLWrapper,
+  sql,
+} from 'drizzle-orm'
 import type { Database, Executor } from '../../db/client'
 import { anyOf, rowInserter, rowUpdater, statement } from '../../db/prepared'
 import { lockedPersonThrough } from '../people/people.repository'
@@ -55,12 +69,13 @@ export async function lockCandidacyContext(db: Executor, id: string): Promise<Ca
   return row
 }
 
+/** The person id of the candidacy `candidacyId` names, as a subquery. */
+export const personOfCandidacy = (db: Database, candidacyId: SQLWrapper) =>
+  db.select({ personId: candidacies.personId }).from(candidacies).where(eq(candidacies.id, candidacyId))
+
 /** The person of a candidacy, locked, with their addresses: issue it right after locking the candidacy. */
 export const lockPersonOfCandidacy = lockedPersonThrough<{ candidacyId: string }>((db) =>
-  db
-    .select({ personId: candidacies.personId })
-    .from(candidacies)
-    .where(eq(candidacies.id, sql.placeholder('candidacyId'))),
+  personOfCandidacy(db, sql.placeholder('candidacyId')),
 )
 
 const lockedCandidacies = statement((db) =>

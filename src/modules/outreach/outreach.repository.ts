@@ -1,7 +1,11 @@
 import { and, asc, eq, gt, inArray, lt, lte, notInArray, type SQL, sql } from 'drizzle-orm'
 import { type Database, type Executor, queryRows } from '../../db/client'
 import { rowInserter, rowUpdater, statement } from '../../db/prepared'
-import { type CandidacyContext, candidacyContextQuery } from '../candidacies/candidacies.repository'
+import {
+  type CandidacyContext,
+  candidacyContextQuery,
+  personOfCandidacy,
+} from '../candidacies/candidacies.repository'
 import { candidacies, facts } from '../candidacies/candidacies.tables'
 import { linkTokens } from '../consent/consent.tables'
 import { lockedPersonThrough } from '../people/people.repository'
@@ -57,17 +61,18 @@ export async function lockMessage(db: Executor, id: string): Promise<MessageRow 
   return row
 }
 
-/**
- * The context of the candidacy a message is about, locked. The worker sends it before the
- * message's own lock: whatever changes a candidacy and its messages locks the candidacy first (a
- * withdrawal locks it, then cancels its messages), and the other order would deadlock with it.
- */
+/** The candidacy id of the message the `id` placeholder names, as a subquery. */
 const candidacyOfMessage = (db: Database) =>
   db
     .select({ candidacyId: messages.candidacyId })
     .from(messages)
     .where(eq(messages.id, sql.placeholder('id')))
 
+/**
+ * The context of the candidacy a message is about, locked. The worker sends it before the
+ * message's own lock: whatever changes a candidacy and its messages locks the candidacy first (a
+ * withdrawal locks it, then cancels its messages), and the other order would deadlock with it.
+ */
 const lockedContextOfMessage = statement((db) =>
   candidacyContextQuery(db, eq(candidacies.id, candidacyOfMessage(db))).for('update', { of: candidacies }),
 )
@@ -79,10 +84,7 @@ export async function lockContextOfMessage(db: Executor, id: string): Promise<Ca
 
 /** The person a message is for, locked, with their addresses: issue it right after `lockContextOfMessage`. */
 export const lockPersonOfMessage = lockedPersonThrough<{ id: string }>((db) =>
-  db
-    .select({ personId: candidacies.personId })
-    .from(candidacies)
-    .where(eq(candidacies.id, candidacyOfMessage(db))),
+  personOfCandidacy(db, candidacyOfMessage(db)),
 )
 
 export async function findMessage(db: Executor, id: string): Promise<MessageRow | undefined> {

@@ -78,12 +78,15 @@ const insertEmail = statement((db) =>
     .returning(),
 ) as (db: Executor, email: typeof personEmails.$inferInsert) => Promise<PersonEmailRow[]>
 
+/** A person's addresses in the order they were added: the first deliverable one is where mail goes. */
+const emailOrder = [asc(personEmails.createdAt), asc(personEmails.normalized)]
+
 const emailsOf = statement((db) =>
   db
     .select()
     .from(personEmails)
     .where(anyOf(personEmails.personId, 'personIds'))
-    .orderBy(asc(personEmails.createdAt), asc(personEmails.normalized)),
+    .orderBy(...emailOrder),
 )
 
 export function listEmails(db: Executor, personIds: string[]): Promise<PersonEmailRow[]> {
@@ -111,7 +114,7 @@ export function lockedPersonThrough<Values extends Record<string, unknown>>(
       .select()
       .from(personEmails)
       .where(eq(personEmails.personId, personId(db)))
-      .orderBy(asc(personEmails.createdAt), asc(personEmails.normalized)),
+      .orderBy(...emailOrder),
   )
   return async (db, values) => {
     const [[person], found] = await Promise.all([lockedPerson(db, values), emails(db, values)])

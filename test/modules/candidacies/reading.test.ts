@@ -2,7 +2,14 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows } from '../../../src/db/client'
 import { startTestApp, type TestApp, type TestUser } from '../../helpers/app'
-import { grantConsent, json, type SeededVacancy, seedOpenVacancy, sourcingPayload } from '../../helpers/seed'
+import {
+  grantConsent,
+  json,
+  type SeededVacancy,
+  seedOpenVacancy,
+  sourceCandidate,
+  type sourcingPayload,
+} from '../../helpers/seed'
 
 let t: TestApp
 let mine: SeededVacancy
@@ -18,17 +25,8 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-async function sourced(vacancy: SeededVacancy, overrides: Parameters<typeof sourcingPayload>[0] = {}) {
-  return json<Record<string, any>>(
-    await t.request({
-      method: 'POST',
-      url: `/vacancies/${vacancy.id}/candidacies`,
-      as: vacancy.recruiter,
-      payload: sourcingPayload(overrides),
-    }),
-    201,
-  )
-}
+const sourced = (vacancy: SeededVacancy, overrides: Parameters<typeof sourcingPayload>[0] = {}) =>
+  sourceCandidate<Record<string, any>>(t, vacancy, overrides)
 
 const accessLogFor = (personId: string) =>
   queryRows<{ user_id: string; action: string; route: string; candidacy_id: string | null }>(
