@@ -40,6 +40,8 @@ export const consentStateEnum = pgEnum('consent_state', consentStates)
 export const noticeStatuses = ['not_required', 'pending', 'sent', 'undelivered'] as const
 export type NoticeStatus = (typeof noticeStatuses)[number]
 export const noticeStatusEnum = pgEnum('notice_status', noticeStatuses)
+/** A notice still owed: not yet sent, or sent and bounced (it informed nobody). */
+export const owedNoticeStatuses: readonly NoticeStatus[] = ['pending', 'undelivered']
 
 /**
  * Person × vacancy: the purpose every fact is held for. After erasure the row stays as a

@@ -17,7 +17,7 @@ import {
   recordSystemStage,
   stageTransitionAllowed,
 } from '../candidacies/candidacies.service'
-import type { ConsentState } from '../candidacies/candidacies.tables'
+import { type ConsentState, owedNoticeStatuses } from '../candidacies/candidacies.tables'
 import { findClient } from '../clients/clients.repository'
 import {
   type Actor,
@@ -353,7 +353,7 @@ export async function answerConsent(
     const given = choice === 'consent'
     // Art. 14(3): the consent text carries the Art. 14 information, so whoever answered it was told;
     // the answer's event, naming the text by hash, is the proof. A notice still owed is done.
-    const told = candidacy.noticeStatus === 'pending' || candidacy.noticeStatus === 'undelivered'
+    const told = owedNoticeStatuses.includes(candidacy.noticeStatus)
     // The answer is the transaction's last write: COMMIT goes with it.
     await commitWithLast(
       tx,

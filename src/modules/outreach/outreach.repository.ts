@@ -6,7 +6,7 @@ import {
   candidacyContextQuery,
   personOfCandidacy,
 } from '../candidacies/candidacies.repository'
-import { candidacies, facts } from '../candidacies/candidacies.tables'
+import { candidacies, facts, owedNoticeStatuses } from '../candidacies/candidacies.tables'
 import { linkTokens } from '../consent/consent.tables'
 import { lockedPersonThrough } from '../people/people.repository'
 import { vacancies } from '../vacancies/vacancies.tables'
@@ -217,7 +217,7 @@ export function noticesDue(db: Executor, dueBefore: Date) {
     .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
     .where(
       and(
-        inArray(candidacies.noticeStatus, ['pending', 'undelivered']),
+        inArray(candidacies.noticeStatus, [...owedNoticeStatuses]),
         lte(candidacies.noticeDueAt, dueBefore),
         notInArray(candidacies.stage, ['withdrawn', 'objected', 'erased']),
       ),

@@ -17,6 +17,7 @@ import {
   lockPersonOfCandidacy,
 } from '../candidacies/candidacies.repository'
 import { ENDED_STAGES, effectiveConsentState } from '../candidacies/candidacies.service'
+import { owedNoticeStatuses } from '../candidacies/candidacies.tables'
 import { findClient } from '../clients/clients.repository'
 import { insertLinkTokens } from '../consent/consent.repository'
 import { issueLink, linkUrl, requestConsentInTransaction } from '../consent/consent.service'
@@ -577,7 +578,7 @@ async function recordSent(deps: OutreachDeps, message: MessageRow, providerMessa
     // The transaction's writes, COMMIT with them: the candidacy (locked first, as a withdrawal
     // locks it before its messages) and the message.
     const noticeSent =
-      locked && locked.candidacy.noticeStatus !== 'sent' && locked.candidacy.noticeStatus !== 'not_required'
+      locked && owedNoticeStatuses.includes(locked.candidacy.noticeStatus)
         ? appendToLockedChain(
             tx,
             locked.candidacy.id,

@@ -496,13 +496,13 @@ export async function liftRestriction(deps: RequestDeps, actor: Principal, perso
   for (let attempt = 1; ; attempt++) {
     const lifted = await deps.db.transaction(async (tx) => {
       // The candidacies first, then the person (the order every candidacy's transaction takes).
-      const context = await personContext(tx, personId, { lock: true })
+      const locked = await listPersonCandidacies(tx, personId, { lock: true })
       const person = await lockPerson(tx, personId)
       if (!person) throw new AppError('person.not_found')
       if (!person.restrictedAt) throw new AppError('person.not_restricted')
       // With the person locked no candidacy can be added (its foreign key waits on the lock).
       const candidacyIds = (await listPersonCandidacies(tx, personId)).map((candidacy) => candidacy.id)
-      if (candidacyIds.some((id) => !context?.candidacyIds.includes(id))) return false
+      if (candidacyIds.some((id) => !locked.some((candidacy) => candidacy.id === id))) return false
       const now = deps.clock.now()
       await updatePerson(tx, personId, { restrictedAt: null, updatedAt: now })
       for (const candidacyId of candidacyIds) {
