@@ -150,6 +150,11 @@ export const problemCatalogue = {
     title: 'The event batch is malformed; nothing of it was stored',
   },
   'person.not_found': { status: 404, slug: 'person-not-found', title: 'No such person' },
+  'person.busy': {
+    status: 409,
+    slug: 'person-busy',
+    title: 'Candidacies kept being added to this person meanwhile; try again',
+  },
   'person.not_restricted': {
     status: 409,
     slug: 'person-not-restricted',

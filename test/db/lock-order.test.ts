@@ -3,9 +3,11 @@
  * order), then the person, then messages and other child rows. Each test meets a transaction of the service with another one
  * held open in the middle (`meetHeldTransaction`).
  */
+import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows } from '../../src/db/client'
+import { suppressionHash } from '../../src/lib/email-address'
 import { startTestApp, type TestApp } from '../helpers/app'
 import { meetHeldTransaction } from '../helpers/locks'
 import { json, type SeededVacancy, seedOpenVacancy, sourceCandidate, sourcingPayload } from '../helpers/seed'
@@ -50,6 +52,93 @@ describe('lock order', () => {
       sql`select restricted_at is not null as restricted from people where id = ${candidacy.person.id}`,
     )
     expect(person).toEqual({ restricted: true })
+  })
+
+  it('a person sourced again while their restriction is being completed is refused once it commits, storing nothing', async () => {
+    const email = 'restricted.meanwhile@example.org'
+    const candidacy = await sourced(email)
+    const other = await seedOpenVacancy(t, { clientName: 'Second Look Client' })
+    // What completing a restriction does to the person, not yet committed.
+    const sourcing = await meetHeldTransaction(t, {
+      hold: (tx) => tx`update people set restricted_at = now() where id = ${candidacy.person.id}`,
+      start: () =>
+        t.request({
+          method: 'POST',
+          url: `/vacancies/${other.id}/candidacies`,
+          as: other.recruiter,
+          payload: sourcingPayload({ email }),
+        }),
+    })
+    expect(sourcing.json()).toMatchObject({ status: 409, code: 'person.restricted' })
+    const rows = await queryRows<{ id: string }>(
+      t.app.db,
+      sql`select id from candidacies where person_id = ${candidacy.person.id}`,
+    )
+    expect(rows.map((row) => row.id)).toEqual([candidacy.id])
+  })
+
+  it('a person sourced again while their objection is being completed is refused once the suppression commits', async () => {
+    const email = 'objecting.meanwhile@example.org'
+    const candidacy = await sourced(email)
+    const other = await seedOpenVacancy(t, { clientName: 'Another Look Client' })
+    // What completing an objection does: the person locked, then the address suppressed.
+    const sourcing = await meetHeldTransaction(t, {
+      hold: async (tx) => {
+        await tx`select id from people where id = ${candidacy.person.id} for update`
+        await tx`insert into suppressions (address_hash, reason, created_at)
+                 values (${suppressionHash(email, t.config.SERVER_SECRET!)}, 'objection', now())`
+      },
+      start: () =>
+        t.request({
+          method: 'POST',
+          url: `/vacancies/${other.id}/candidacies`,
+          as: other.recruiter,
+          payload: sourcingPayload({ email }),
+        }),
+    })
+    expect(sourcing.json()).toMatchObject({ status: 409, code: 'sourcing.suppressed' })
+    const rows = await queryRows<{ id: string }>(
+      t.app.db,
+      sql`select id from candidacies where person_id = ${candidacy.person.id}`,
+    )
+    expect(rows.map((row) => row.id)).toEqual([candidacy.id])
+  })
+
+  it('a restriction completed while the person is being sourced again reaches the new candidacy too', async () => {
+    const email = 'sourced.meanwhile@example.org'
+    const candidacy = await sourced(email)
+    const other = await seedOpenVacancy(t, { clientName: 'Meanwhile Client' })
+    const dpo = (url: string, payload?: Record<string, unknown>) =>
+      t.request({ method: 'POST', url, as: vacancy.dpo, ...(payload ? { payload } : {}) })
+    const request = json<{ id: string }>(
+      await dpo('/requests', {
+        type: 'restriction',
+        email,
+        receivedAt: '2026-03-01T09:00:00Z',
+        channel: 'email',
+      }),
+      201,
+    )
+    json(await dpo(`/requests/${request.id}/verify`, { method: 'asked back by mail' }), 200)
+    // A sourcing into the other vacancy past its checks: the person's lock shared, the candidacy
+    // inserted, not yet committed (a consent vacancy's sourcing appends no event).
+    const secondId = randomUUID()
+    const completed = await meetHeldTransaction(t, {
+      hold: async (tx) => {
+        await tx`select id from people where id = ${candidacy.person.id} for share`
+        await tx`insert into candidacies (id, person_id, vacancy_id, source_type, obtained_at, sourced_by, notice_status,
+                   stage_changed_at, ledger_seq, ledger_head, created_at, updated_at)
+                 values (${secondId}, ${candidacy.person.id}, ${other.id}, 'linkedin', now(), ${other.recruiter.id},
+                   'pending', now(), 0, ${'0'.repeat(64)}, now(), now())`
+      },
+      start: () => dpo(`/requests/${request.id}/complete`),
+    })
+    expect(completed.statusCode).toBe(200)
+    const events = await queryRows<{ candidacy_id: string }>(
+      t.app.db,
+      sql`select candidacy_id from ledger_events where type = 'restricted' and candidacy_id in (${candidacy.id}, ${secondId})`,
+    )
+    expect(events.map((event) => event.candidacy_id).sort()).toEqual([candidacy.id, secondId].sort())
   })
 
   it('a sourcing that meets a vacancy closing waits for the close and is then refused, storing nothing', async () => {

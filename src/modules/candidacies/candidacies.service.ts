@@ -22,6 +22,7 @@ import {
   lockPerson,
   type PersonEmailRow,
   type PersonRow,
+  sharePerson,
   updatePerson,
   upsertIdentifiers,
 } from '../people/people.repository'
@@ -164,6 +165,9 @@ function identifierRows(
   }))
 }
 
+/** The person found in a sourcing's first round was deleted (erased, retention) before its second. */
+class PersonVanished extends Error {}
+
 const isUniqueViolation = (error: unknown) =>
   (error as { code?: string })?.code === '23505' ||
   (error as { cause?: { code?: string } })?.cause?.code === '23505'
@@ -230,13 +234,21 @@ export async function sourceCandidate(
       let person: PersonRow
       let knownEmails: PersonEmailRow[] = []
       if (existing[0]) {
-        const [duplicate, found, emails] = await Promise.all([
+        // The person's lock leaves first: a restriction or objection completing meanwhile is
+        // waited for, and the statements after it read what that committed, suppression included.
+        const [found, duplicate, emails, suppressedNow] = await Promise.all([
+          sharePerson(tx, existing[0]),
           candidacyExists(tx, existing[0], vacancyId),
-          findPerson(tx, existing[0]),
           listEmails(tx, [existing[0]]),
+          isSuppressed(tx, deps.config.SERVER_SECRET!, normalized),
         ])
+        if (suppressedNow) throw new AppError('sourcing.suppressed')
+        // Art. 18(2): a restricted person's data is only stored, so not put to a new vacancy.
+        if (found?.restrictedAt) throw new AppError('person.restricted')
         if (duplicate) throw new AppError('candidacy.exists', `See candidacy ${duplicate}.`)
-        person = found!
+        // Gone since the first round (erased): this sourcing starts again as of a new person.
+        if (!found) throw new PersonVanished()
+        person = found
         knownEmails = emails
       } else {
         person = {
@@ -333,7 +345,8 @@ export async function sourceCandidate(
     return await attempt()
   } catch (error) {
     // Two recruiters sourcing the same new person at once: the loser finds the winner's person.
-    if (isUniqueViolation(error)) return attempt()
+    // A person deleted meanwhile: the sourcing is one of a new person.
+    if (isUniqueViolation(error) || error instanceof PersonVanished) return attempt()
     throw error
   }
 }

@@ -44,6 +44,24 @@ export async function lockPerson(db: Executor, id: string): Promise<PersonRow | 
   return row
 }
 
+const sharedPersonById = statement((db) =>
+  db
+    .select()
+    .from(people)
+    .where(eq(people.id, sql.placeholder('id')))
+    .for('share'),
+)
+
+/**
+ * The person, locked against change but not against other readers: a sourcing holds this while it
+ * adds a candidacy, so a restriction or objection (which lock the person for update) waits for it,
+ * or it waits for them and reads what they committed.
+ */
+export async function sharePerson(db: Executor, id: string): Promise<PersonRow | undefined> {
+  const [row] = await sharedPersonById(db, { id })
+  return row
+}
+
 const peopleRows = rowInserter(people)
 
 export async function insertPerson(db: Executor, person: typeof people.$inferInsert): Promise<void> {

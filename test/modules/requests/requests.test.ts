@@ -704,6 +704,22 @@ describe('answering requests', () => {
       },
     })
     expect(factChange.json()).toMatchObject({ code: 'person.restricted' })
+    // Nor is a restricted person sourced into another vacancy (Art. 18(2): storage only).
+    const candidacyCount = async () =>
+      (
+        await queryRows<{ id: string }>(
+          t.app.db,
+          sql`select id from candidacies where person_id = ${candidacy.person.id}`,
+        )
+      ).length
+    const resourced = await t.request({
+      method: 'POST',
+      url: `/vacancies/${consentVacancy.id}/candidacies`,
+      as: consentVacancy.recruiter,
+      payload: sourcingPayload({ email: email.toUpperCase(), facts: [] }),
+    })
+    expect(resourced.json()).toMatchObject({ status: 409, code: 'person.restricted' })
+    expect(await candidacyCount()).toBe(1)
     expect(
       (
         await t.request({
@@ -728,6 +744,16 @@ describe('answering requests', () => {
       sql`select type from ledger_events where candidacy_id = ${candidacy.id} order by seq`,
     )
     expect(events.map((event) => event.type)).toEqual(['basis_asserted', 'restricted', 'restriction_lifted'])
+    json(
+      await t.request({
+        method: 'POST',
+        url: `/vacancies/${consentVacancy.id}/candidacies`,
+        as: consentVacancy.recruiter,
+        payload: sourcingPayload({ email, facts: [] }),
+      }),
+      201,
+    )
+    expect(await candidacyCount()).toBe(2)
 
     const objection = json<{ id: string }>(
       await register({
