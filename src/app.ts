@@ -37,7 +37,7 @@ import { queuesPlugin } from './plugins/queues'
 import { securityHeadersPlugin } from './plugins/security-headers'
 import { responseSerializerCompiler } from './plugins/serializer'
 import { workersPlugin } from './plugins/workers'
-import type { RedisTarget } from './queue/connection'
+import { createRedis, type RedisTarget } from './queue/connection'
 import type { Services } from './services'
 
 export interface AppOptions {
@@ -69,6 +69,23 @@ declare module 'fastify' {
  * Builds the whole service without listening: server.ts listens, worker.ts runs the
  * workers, tests call `inject()`. Plugins in tiers: ecosystem, infrastructure, modules.
  */
+/**
+ * The rate limits' counts in Redis, under this deployment's prefix. A Redis that does not answer
+ * lets requests through: a withdrawal (Art. 7(3)) must never wait on a counter.
+ */
+function sharedRateLimitStore(app: FastifyInstance, target: RedisTarget, prefix: string) {
+  const redis = createRedis(target, {
+    connectionName: 'candor-rate-limit',
+    connectTimeout: 500,
+    maxRetriesPerRequest: 1,
+  })
+  redis.on('error', (err) => app.log.warn({ err }, 'rate-limit store unavailable'))
+  app.addHook('onClose', async () => {
+    await redis.quit().catch(() => redis.disconnect())
+  })
+  return { redis, nameSpace: `${prefix}:rate-limit:`, skipOnError: true }
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options
   if (!config.JWT_SECRET || !config.SERVER_SECRET || !config.FIELD_ENCRYPTION_KEYS) {
@@ -97,6 +114,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(securityHeadersPlugin)
   await app.register(rateLimit, {
     global: false,
+    // Several processes count together in Redis, or each would allow the whole limit again.
+    ...(config.WEB_CONCURRENCY > 1 ? sharedRateLimitStore(app, options.redis, config.QUEUE_PREFIX) : {}),
     errorResponseBuilder: (_request, context) =>
       new AppError('request.rate_limited', `Try again in ${Math.ceil(context.ttl / 1000)} seconds.`),
   })

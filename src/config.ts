@@ -41,6 +41,12 @@ export const configSchema = z.object({
     .regex(/^[a-z0-9:_-]+$/i)
     .default('candor')
     .describe('BullMQ key prefix (hash-tag it, e.g. {candor}, for Redis Cluster)'),
+  WEB_CONCURRENCY: positiveInt
+    .max(64)
+    .default(1)
+    .describe(
+      'processes serving the API (and running the workers), one a core; above 1 needs DATABASE_URL and a real MAIL_TRANSPORT',
+    ),
   RUN_WORKERS: bool.default(true).describe('run the BullMQ workers and schedulers inside this process'),
   JWT_SECRET: z
     .string()
@@ -221,6 +227,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (mailTransport === 'sparkpost' && !parsed.SPARKPOST_API_KEY) {
     throw new ConfigError(
       'Invalid configuration:\n  SPARKPOST_API_KEY: required when MAIL_TRANSPORT=sparkpost',
+    )
+  }
+  // Each process has its own memory: PGlite's database and the captured mail would be split.
+  if (parsed.WEB_CONCURRENCY > 1 && !parsed.DATABASE_URL) {
+    throw new ConfigError(
+      'Invalid configuration:\n  WEB_CONCURRENCY: above 1 needs DATABASE_URL (the embedded database serves one process)',
+    )
+  }
+  if (parsed.WEB_CONCURRENCY > 1 && mailTransport === 'capture') {
+    throw new ConfigError(
+      'Invalid configuration:\n  WEB_CONCURRENCY: above 1 needs MAIL_TRANSPORT smtp or sparkpost (captured mail stays in one process)',
     )
   }
   const publicBaseUrl = (parsed.PUBLIC_BASE_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, '')

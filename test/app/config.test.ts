@@ -55,6 +55,19 @@ describe('configuration', () => {
     ).toBe(true)
   })
 
+  it('runs several processes only on a shared database and a real mail transport', () => {
+    expect(loadConfig({}).WEB_CONCURRENCY).toBe(1)
+    expect(() => loadConfig({ WEB_CONCURRENCY: '2' })).toThrowError(/WEB_CONCURRENCY: .*DATABASE_URL/)
+    const database = { DATABASE_URL: 'postgres://127.0.0.1/candor' }
+    expect(() => loadConfig({ ...database, WEB_CONCURRENCY: '2' })).toThrowError(
+      /WEB_CONCURRENCY: .*MAIL_TRANSPORT/,
+    )
+    expect(
+      loadConfig({ ...database, WEB_CONCURRENCY: '2', MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://relay:587' })
+        .WEB_CONCURRENCY,
+    ).toBe(2)
+  })
+
   it('.env.example lists every key with its default (npm run docs)', () => {
     expect(readFileSync('.env.example', 'utf8')).toBe(envExample())
   })
