@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { DestinationStream } from 'pino'
-import type { Config } from './config'
+import { type Config, processShare } from './config'
 import { type Clock, systemClock } from './lib/clock'
 import { parseKeyring } from './lib/field-crypto'
 import { AppError } from './lib/problems'
@@ -37,7 +37,7 @@ import { queuesPlugin } from './plugins/queues'
 import { securityHeadersPlugin } from './plugins/security-headers'
 import { responseSerializerCompiler } from './plugins/serializer'
 import { workersPlugin } from './plugins/workers'
-import { createRedis, type RedisTarget } from './queue/connection'
+import type { RedisTarget } from './queue/connection'
 import type { Services } from './services'
 
 export interface AppOptions {
@@ -69,23 +69,6 @@ declare module 'fastify' {
  * Builds the whole service without listening: server.ts listens, worker.ts runs the
  * workers, tests call `inject()`. Plugins in tiers: ecosystem, infrastructure, modules.
  */
-/**
- * The rate limits' counts in Redis, under this deployment's prefix. A Redis that does not answer
- * lets requests through: a withdrawal (Art. 7(3)) must never wait on a counter.
- */
-function sharedRateLimitStore(app: FastifyInstance, target: RedisTarget, prefix: string) {
-  const redis = createRedis(target, {
-    connectionName: 'candor-rate-limit',
-    connectTimeout: 500,
-    maxRetriesPerRequest: 1,
-  })
-  redis.on('error', (err) => app.log.warn({ err }, 'rate-limit store unavailable'))
-  app.addHook('onClose', async () => {
-    await redis.quit().catch(() => redis.disconnect())
-  })
-  return { redis, nameSpace: `${prefix}:rate-limit:`, skipOnError: true }
-}
-
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options
   if (!config.JWT_SECRET || !config.SERVER_SECRET || !config.FIELD_ENCRYPTION_KEYS) {
@@ -107,15 +90,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.decorate('config', config)
   app.decorate('clock', options.clock ?? systemClock)
-  app.decorate('publicRateLimit', { max: config.RATE_LIMIT_PUBLIC_PER_MINUTE, timeWindow: '1 minute' })
+  app.decorate('publicRateLimit', {
+    max: processShare(config, config.RATE_LIMIT_PUBLIC_PER_MINUTE),
+    timeWindow: '1 minute',
+  })
 
   // Ecosystem
   await app.register(gracefulClosePlugin)
   await app.register(securityHeadersPlugin)
   await app.register(rateLimit, {
     global: false,
-    // Several processes count together in Redis, or each would allow the whole limit again.
-    ...(config.WEB_CONCURRENCY > 1 ? sharedRateLimitStore(app, options.redis, config.QUEUE_PREFIX) : {}),
     errorResponseBuilder: (_request, context) =>
       new AppError('request.rate_limited', `Try again in ${Math.ceil(context.ttl / 1000)} seconds.`),
   })

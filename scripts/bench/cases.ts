@@ -18,6 +18,30 @@ export interface BenchCase {
 
 const CANDOR = 'src/server.ts'
 
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 2)
+
+/**
+ * Candor as WEB_CONCURRENCY processes, one a core, holding as many database connections in all
+ * as the single process and the baselines do. It needs a real mail transport (one never reached
+ * where the case sends no mail).
+ */
+const inProcesses = (env: Record<string, string>): Record<string, string> => ({
+  MAIL_TRANSPORT: 'smtp',
+  SMTP_URL: 'smtp://127.0.0.1:9',
+  ...env,
+  WEB_CONCURRENCY: String(PROCESSES),
+  DATABASE_POOL_SIZE: String(Math.max(1, Math.ceil(Number(env.DATABASE_POOL_SIZE ?? 10) / PROCESSES))),
+})
+
+/** The same Candor subject as one process and as WEB_CONCURRENCY processes. */
+const candorSubjects = (
+  env: Record<string, string>,
+  subject: (name: string, env: Record<string, string>) => Subject,
+): Subject[] => [
+  subject('Candor', env),
+  subject(`Candor, ${PROCESSES} processes (WEB_CONCURRENCY)`, inProcesses(env)),
+]
+
 const bareFastify = (context: BenchContext, path: string): Subject => ({
   name: 'bare Fastify',
   baseline: true,
@@ -98,9 +122,9 @@ export const benchCases: BenchCase[] = [
             baseline: true,
             measure: (warmUp) => rawSourcing(context.databaseUrl, vacancyId, recruiter.userId, warmUp),
           },
-          {
-            name: 'Candor',
-            start: () => context.startProcess(CANDOR, context.env),
+          ...candorSubjects(context.env, (name, env) => ({
+            name,
+            start: () => context.startProcess(CANDOR, env),
             request: (service) => ({
               url: `${service.url}/vacancies/${vacancyId}/candidacies`,
               requests: [
@@ -112,7 +136,7 @@ export const benchCases: BenchCase[] = [
                 },
               ],
             }),
-          },
+          })),
         ])),
       )
     },
@@ -140,9 +164,9 @@ export const benchCases: BenchCase[] = [
             baseline: true,
             measure: (warmUp) => rawConsent(context.databaseUrl, rawLinks, warmUp),
           },
-          {
-            name: 'Candor',
-            start: () => context.startProcess(CANDOR, context.env),
+          ...candorSubjects(context.env, (name, env) => ({
+            name,
+            start: () => context.startProcess(CANDOR, env),
             request: (service) => ({
               url: service.url,
               requests: [
@@ -156,7 +180,7 @@ export const benchCases: BenchCase[] = [
                 },
               ],
             }),
-          },
+          })),
         ])),
       )
       if (next > candorLinks.length)
@@ -176,7 +200,8 @@ export const benchCases: BenchCase[] = [
       const candidacies = await seedCandidacies(context.databaseUrl, {
         vacancyId,
         userId: recruiter.userId,
-        count: (perRound + warmUp) * rounds,
+        // Two Candor subjects: one process and WEB_CONCURRENCY processes.
+        count: (perRound + warmUp) * rounds * 2,
       })
       const sink = await startSink()
       const env = {
@@ -222,8 +247,8 @@ export const benchCases: BenchCase[] = [
               baseline: true,
               measure: () => rawMail(sink.url, perRound, body),
             },
-            {
-              name: 'Candor (API → BullMQ → worker → SMTP)',
+            ...candorSubjects(env, (name, env) => ({
+              name: name.replace('Candor', 'Candor (API → BullMQ → worker → SMTP)'),
               measure: async () => {
                 const start = round++ * (warmUp + perRound)
                 const warm = candidacies.slice(start, start + warmUp)
@@ -246,7 +271,7 @@ export const benchCases: BenchCase[] = [
                   cpuSeconds,
                 }
               },
-            },
+            })),
           ])),
         )
       } finally {

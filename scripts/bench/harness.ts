@@ -76,7 +76,18 @@ function cpuSecondsOf(stat: string, withChildren = false): number {
   return (fields[11]! + fields[12]! + children) / TICKS_PER_SECOND
 }
 
-const processCpuSeconds = (pid: number) => cpuSecondsOf(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+/** The process's CPU seconds and its live children's (the processes of WEB_CONCURRENCY). */
+function processCpuSeconds(pid: number): number {
+  let seconds = cpuSecondsOf(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) seconds += cpuSecondsOf(stat)
+    } catch {}
+  }
+  return seconds
+}
 
 /**
  * CPU seconds of every PostgreSQL process on the machine (the benchmarks expect nothing else to

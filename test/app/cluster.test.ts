@@ -74,7 +74,7 @@ async function startProcesses(name: string): Promise<RunningService> {
 }
 
 describe('several processes', () => {
-  it('serves from WEB_CONCURRENCY processes that count rate limits together, and stops them all on SIGTERM', async () => {
+  it('serves from WEB_CONCURRENCY processes that share the rate limits out between them, and stops them all on SIGTERM', async () => {
     const service = await startProcesses('serve')
     const processes = childrenOf(service.child.pid!)
     // Four a minute for the whole service, not four for each process: each request on a

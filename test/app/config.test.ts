@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { envExample, problemsDoc, readmeWithConfig } from '../../scripts/generated-docs'
-import { ConfigError, loadConfig } from '../../src/config'
+import { ConfigError, loadConfig, processShare } from '../../src/config'
 
 describe('configuration', () => {
   it('has a safe default for every key a newcomer does not set', () => {
@@ -66,6 +67,24 @@ describe('configuration', () => {
       loadConfig({ ...database, WEB_CONCURRENCY: '2', MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://relay:587' })
         .WEB_CONCURRENCY,
     ).toBe(2)
+  })
+
+  it('shares a limit out between the processes without passing it, at least one each', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 1, max: 1_000_000 }),
+        (processes, limit) => {
+          const share = processShare({ WEB_CONCURRENCY: processes }, limit)
+          expect(share).toBeGreaterThanOrEqual(1)
+          if (limit >= processes) {
+            expect(share * processes).toBeLessThanOrEqual(limit)
+            expect(share * processes).toBeGreaterThan(limit - processes)
+          }
+        },
+      ),
+    )
+    expect(processShare({ WEB_CONCURRENCY: 1 }, 60)).toBe(60)
   })
 
   it('.env.example lists every key with its default (npm run docs)', () => {

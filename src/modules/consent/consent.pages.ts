@@ -3,6 +3,7 @@ import multipart from '@fastify/multipart'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { processShare } from '../../config'
 import { messagePageHtml, renderPage } from '../../lib/page'
 import { formToken, formTokenMatches, isWellFormedLinkToken } from '../../lib/tokens'
 import { publicRoute } from '../../plugins/access'
@@ -185,8 +186,8 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
           keyGenerator: (request) => `${isOneClick(request.body) ? 'one-click' : 'page'}:${request.ip}`,
           max: (request) =>
             isOneClick(request.body)
-              ? app.config.RATE_LIMIT_ONE_CLICK_PER_MINUTE
-              : app.config.RATE_LIMIT_PUBLIC_PER_MINUTE,
+              ? processShare(app.config, app.config.RATE_LIMIT_ONE_CLICK_PER_MINUTE)
+              : app.publicRateLimit.max,
         },
       },
       schema: {
