@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
+import type postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows } from '../../src/db/client'
 import { suppressionHash } from '../../src/lib/email-address'
@@ -24,22 +25,29 @@ afterAll(() => t.close())
 
 const sourced = (email: string, into: SeededVacancy = vacancy) => sourceCandidate(t, into, { email })
 
+const dpo = (url: string, payload?: Record<string, unknown>) =>
+  t.request({ method: 'POST', url, as: vacancy.dpo, ...(payload ? { payload } : {}) })
+
+/** A restriction request of the person, verified: ready to be completed. */
+async function verifiedRestriction(email: string): Promise<{ id: string }> {
+  const request = json<{ id: string }>(
+    await dpo('/requests', {
+      type: 'restriction',
+      email,
+      receivedAt: '2026-03-01T09:00:00Z',
+      channel: 'email',
+    }),
+    201,
+  )
+  json(await dpo(`/requests/${request.id}/verify`, { method: 'asked back by mail' }), 200)
+  return request
+}
+
 describe('lock order', () => {
   it('completing a restriction waits for a candidacy held by the mail worker instead of deadlocking', async () => {
     const email = 'held.twice@example.org'
     const candidacy = await sourced(email)
-    const dpo = (url: string, payload?: Record<string, unknown>) =>
-      t.request({ method: 'POST', url, as: vacancy.dpo, ...(payload ? { payload } : {}) })
-    const request = json<{ id: string }>(
-      await dpo('/requests', {
-        type: 'restriction',
-        email,
-        receivedAt: '2026-03-01T09:00:00Z',
-        channel: 'email',
-      }),
-      201,
-    )
-    json(await dpo(`/requests/${request.id}/verify`, { method: 'asked back by mail' }), 200)
+    const request = await verifiedRestriction(email)
     // The worker's order: the candidacy (with the message), then the person.
     const completed = await meetHeldTransaction(t, {
       hold: (tx) => tx`select id from candidacies where id = ${candidacy.id} for update`,
@@ -54,13 +62,18 @@ describe('lock order', () => {
     expect(person).toEqual({ restricted: true })
   })
 
-  it('a person sourced again while their restriction is being completed is refused once it commits, storing nothing', async () => {
-    const email = 'restricted.meanwhile@example.org'
-    const candidacy = await sourced(email)
-    const other = await seedOpenVacancy(t, { clientName: 'Second Look Client' })
-    // What completing a restriction does to the person, not yet committed.
-    const sourcing = await meetHeldTransaction(t, {
-      hold: (tx) => tx`update people set restricted_at = now() where id = ${candidacy.person.id}`,
+  /**
+   * Sources a person into a second vacancy while `hold` (what completing a request does to them)
+   * is held open; returns the answer and the person's candidacies afterwards.
+   */
+  async function sourcedAgainWhile(
+    email: string,
+    hold: (tx: postgres.TransactionSql, personId: string) => Promise<unknown>,
+  ) {
+    const first = await sourced(email)
+    const other = await seedOpenVacancy(t, { clientName: `Second Look ${email}` })
+    const answer = await meetHeldTransaction(t, {
+      hold: (tx) => hold(tx, first.person.id),
       start: () =>
         t.request({
           method: 'POST',
@@ -69,57 +82,40 @@ describe('lock order', () => {
           payload: sourcingPayload({ email }),
         }),
     })
-    expect(sourcing.json()).toMatchObject({ status: 409, code: 'person.restricted' })
     const rows = await queryRows<{ id: string }>(
       t.app.db,
-      sql`select id from candidacies where person_id = ${candidacy.person.id}`,
+      sql`select id from candidacies where person_id = ${first.person.id}`,
     )
-    expect(rows.map((row) => row.id)).toEqual([candidacy.id])
+    return { first, answer, candidacyIds: rows.map((row) => row.id) }
+  }
+
+  it('a person sourced again while their restriction is being completed is refused once it commits, storing nothing', async () => {
+    // What completing a restriction does to the person, not yet committed.
+    const { first, answer, candidacyIds } = await sourcedAgainWhile(
+      'restricted.meanwhile@example.org',
+      (tx, personId) => tx`update people set restricted_at = now() where id = ${personId}`,
+    )
+    expect(answer.json()).toMatchObject({ status: 409, code: 'person.restricted' })
+    expect(candidacyIds).toEqual([first.id])
   })
 
   it('a person sourced again while their objection is being completed is refused once the suppression commits', async () => {
     const email = 'objecting.meanwhile@example.org'
-    const candidacy = await sourced(email)
-    const other = await seedOpenVacancy(t, { clientName: 'Another Look Client' })
     // What completing an objection does: the person locked, then the address suppressed.
-    const sourcing = await meetHeldTransaction(t, {
-      hold: async (tx) => {
-        await tx`select id from people where id = ${candidacy.person.id} for update`
-        await tx`insert into suppressions (address_hash, reason, created_at)
-                 values (${suppressionHash(email, t.config.SERVER_SECRET!)}, 'objection', now())`
-      },
-      start: () =>
-        t.request({
-          method: 'POST',
-          url: `/vacancies/${other.id}/candidacies`,
-          as: other.recruiter,
-          payload: sourcingPayload({ email }),
-        }),
+    const { first, answer, candidacyIds } = await sourcedAgainWhile(email, async (tx, personId) => {
+      await tx`select id from people where id = ${personId} for update`
+      await tx`insert into suppressions (address_hash, reason, created_at)
+               values (${suppressionHash(email, t.config.SERVER_SECRET!)}, 'objection', now())`
     })
-    expect(sourcing.json()).toMatchObject({ status: 409, code: 'sourcing.suppressed' })
-    const rows = await queryRows<{ id: string }>(
-      t.app.db,
-      sql`select id from candidacies where person_id = ${candidacy.person.id}`,
-    )
-    expect(rows.map((row) => row.id)).toEqual([candidacy.id])
+    expect(answer.json()).toMatchObject({ status: 409, code: 'sourcing.suppressed' })
+    expect(candidacyIds).toEqual([first.id])
   })
 
   it('a restriction completed while the person is being sourced again reaches the new candidacy too', async () => {
     const email = 'sourced.meanwhile@example.org'
     const candidacy = await sourced(email)
     const other = await seedOpenVacancy(t, { clientName: 'Meanwhile Client' })
-    const dpo = (url: string, payload?: Record<string, unknown>) =>
-      t.request({ method: 'POST', url, as: vacancy.dpo, ...(payload ? { payload } : {}) })
-    const request = json<{ id: string }>(
-      await dpo('/requests', {
-        type: 'restriction',
-        email,
-        receivedAt: '2026-03-01T09:00:00Z',
-        channel: 'email',
-      }),
-      201,
-    )
-    json(await dpo(`/requests/${request.id}/verify`, { method: 'asked back by mail' }), 200)
+    const request = await verifiedRestriction(email)
     // A sourcing into the other vacancy past its checks: the person's lock shared, the candidacy
     // inserted, not yet committed (a consent vacancy's sourcing appends no event).
     const secondId = randomUUID()

@@ -20,19 +20,18 @@ export async function findPersonIdsByEmails(db: Executor, normalized: string[]):
   return rows.map((row) => row.personId)
 }
 
-const personById = statement((db) =>
-  db
-    .select()
-    .from(people)
-    .where(eq(people.id, sql.placeholder('id'))),
-)
-const lockedPersonById = statement((db) =>
-  db
-    .select()
-    .from(people)
-    .where(eq(people.id, sql.placeholder('id')))
-    .for('update'),
-)
+/** The person by id, unlocked or locked (for update, or shared). */
+const personStatement = (lock?: 'update' | 'share') =>
+  statement((db) => {
+    const query = db
+      .select()
+      .from(people)
+      .where(eq(people.id, sql.placeholder('id')))
+    return lock ? query.for(lock) : query
+  })
+const personById = personStatement()
+const lockedPersonById = personStatement('update')
+const sharedPersonById = personStatement('share')
 
 export async function findPerson(db: Executor, id: string): Promise<PersonRow | undefined> {
   const [row] = await personById(db, { id })
@@ -43,14 +42,6 @@ export async function lockPerson(db: Executor, id: string): Promise<PersonRow | 
   const [row] = await lockedPersonById(db, { id })
   return row
 }
-
-const sharedPersonById = statement((db) =>
-  db
-    .select()
-    .from(people)
-    .where(eq(people.id, sql.placeholder('id')))
-    .for('share'),
-)
 
 /**
  * The person, locked against change but not against other readers: a sourcing holds this while it
