@@ -1,7 +1,6 @@
 import cluster, { type Worker } from 'node:cluster'
 import pino from 'pino'
 import type { Config } from './config'
-import type { RedisTarget } from './queue/connection'
 
 /** What the primary and its processes tell each other (over the cluster's IPC channel). */
 export const processMessages = {
@@ -21,10 +20,8 @@ export const processMessages = {
  * service (exit 1), so no half-running service is left for an orchestrator to take for a healthy
  * one. SIGTERM or SIGINT stops every process gracefully, then the primary exits 0.
  */
-export async function superviseProcesses(config: Config, redis: RedisTarget): Promise<void> {
+export async function superviseProcesses(config: Config, redisUrl: string): Promise<void> {
   const log = pino({ level: config.LOG_LEVEL, base: { pid: process.pid, role: 'primary' } })
-  // The processes reach the Redis the primary found: a private redis-server is one process's.
-  if (!('url' in redis)) throw new Error('WEB_CONCURRENCY above 1 needs a Redis server: set REDIS_URL')
   let stopping = false
   let exitCode = 0
   const workers = new Set<Worker>()
@@ -45,10 +42,13 @@ export async function superviseProcesses(config: Config, redis: RedisTarget): Pr
   /** Forks a process; resolves once it is built (or gone). */
   const fork = () =>
     new Promise<Worker>((resolve) => {
-      const worker = cluster.fork({ REDIS_URL: redis.url })
+      const worker = cluster.fork({ REDIS_URL: redisUrl })
       workers.add(worker)
       worker.on('message', (message) => {
-        if (message === processMessages.built) resolve(worker)
+        if (message !== processMessages.built) return
+        // A shutdown sent while it was still loading found no listener: it is told again.
+        if (stopping) worker.send(processMessages.shutdown)
+        resolve(worker)
       })
       worker.once('exit', (code, signal) => {
         workers.delete(worker)

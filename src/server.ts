@@ -5,7 +5,7 @@ import { buildApp } from './app'
 import { loadDotEnv, withDevelopmentSecrets } from './bootstrap'
 import { processMessages, superviseProcesses } from './cluster'
 import { type Config, loadConfig } from './config'
-import { exitWith } from './lib/exit'
+import { exitWith, StartupError } from './lib/exit'
 import { ensureRedis } from './queue/connection'
 
 /**
@@ -17,8 +17,15 @@ async function main(): Promise<void> {
   // The primary reads (or first creates) the development secrets, so its processes share them.
   const config = withDevelopmentSecrets(loadConfig())
   if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
+    // The processes reach the Redis the primary found: a private redis-server is one process's.
     const redis = await ensureRedis({ url: config.REDIS_URL, dataDir: config.DATA_DIR })
-    return superviseProcesses(config, redis.target)
+    if (!('url' in redis.target)) {
+      await redis.stop?.()
+      throw new StartupError(
+        'WEB_CONCURRENCY above 1 needs a Redis server every process reaches: set REDIS_URL',
+      )
+    }
+    return superviseProcesses(config, redis.target.url)
   }
   return cluster.isWorker ? serveUnderPrimary(config) : serve(config)
 }
@@ -68,8 +75,8 @@ async function serveUnderPrimary(config: Config): Promise<void> {
       })
     }
   })
-  // The primary is gone (killed): this process must not serve on alone.
-  process.on('disconnect', stop)
+  // A primary that is gone (killed): node:cluster then ends this process at once (exit 0), so it
+  // never serves on alone; BullMQ hands its unfinished jobs to another worker as stalled.
 
   app = await start(config)
   const built = app

@@ -99,4 +99,12 @@ describe('several processes', () => {
     expect(code).toBe(1)
     await eventually(async () => !existsSync(`/proc/${other}`), 20_000)
   })
+
+  it('leaves no process serving on alone when the primary is killed', async () => {
+    const service = await startProcesses('orphaned')
+    const processes = childrenOf(service.child.pid!)
+    service.child.kill('SIGKILL')
+    await eventually(async () => processes.every((pid) => !existsSync(`/proc/${pid}`)), 20_000)
+    expect(processes).toHaveLength(2)
+  })
 })
