@@ -9,6 +9,7 @@ import type postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows } from '../../src/db/client'
 import { suppressionHash } from '../../src/lib/email-address'
+import { runRetention } from '../../src/modules/retention/retention.service'
 import { startTestApp, type TestApp } from '../helpers/app'
 import { meetHeldTransaction } from '../helpers/locks'
 import { json, type SeededVacancy, seedOpenVacancy, sourceCandidate, sourcingPayload } from '../helpers/seed'
@@ -135,6 +136,44 @@ describe('lock order', () => {
       sql`select candidacy_id from ledger_events where type = 'restricted' and candidacy_id in (${candidacy.id}, ${secondId})`,
     )
     expect(events.map((event) => event.candidacy_id).sort()).toEqual([candidacy.id, secondId].sort())
+  })
+
+  it('a retention run that meets the person being sourced again keeps the person, erasing only the expired candidacy', async () => {
+    const email = 'expired.meanwhile@example.org'
+    const expiring = await seedOpenVacancy(t, { clientName: 'Long Closed Client' })
+    const other = await seedOpenVacancy(t, { clientName: 'Fresh Look Client' })
+    const expired = await sourced(email, expiring)
+    // Closed a year ago: far past its retention period, the person has no other candidacy.
+    const closedAt = new Date(t.clock.now().getTime() - 365 * 86_400_000)
+    await t.app.db.execute(
+      sql`update vacancies set status = 'closed', closed_at = ${closedAt.toISOString()} where id = ${expiring.id}`,
+    )
+    const secondId = randomUUID()
+    const result = await meetHeldTransaction(t, {
+      // A sourcing past its checks: the person's lock shared, the new candidacy not yet committed.
+      hold: async (tx) => {
+        await tx`select id from people where id = ${expired.person.id} for share`
+        await tx`insert into candidacies (id, person_id, vacancy_id, source_type, obtained_at, sourced_by, notice_status,
+                   stage_changed_at, ledger_seq, ledger_head, created_at, updated_at)
+                 values (${secondId}, ${expired.person.id}, ${other.id}, 'linkedin', now(), ${other.recruiter.id},
+                   'pending', now(), 0, ${'0'.repeat(64)}, now(), now())`
+      },
+      start: () => runRetention(t.app.services),
+    })
+    expect(result.plan.find((item) => item.personId === expired.person.id)?.wholePerson).toBe(true)
+    const rows = await queryRows<{ id: string; person_id: string | null }>(
+      t.app.db,
+      sql`select id, person_id from candidacies where id in (${expired.id}, ${secondId}) order by id = ${secondId}`,
+    )
+    expect(rows).toEqual([
+      { id: expired.id, person_id: null },
+      { id: secondId, person_id: expired.person.id },
+    ])
+    const people = await queryRows<{ id: string }>(
+      t.app.db,
+      sql`select id from people where id = ${expired.person.id}`,
+    )
+    expect(people).toHaveLength(1)
   })
 
   it('a sourcing that meets a vacancy closing waits for the close and is then refused, storing nothing', async () => {

@@ -1,9 +1,9 @@
 import type { Services } from '../../services'
-import { lockCandidacies } from '../candidacies/candidacies.repository'
+import { listPersonCandidacies, lockCandidacies } from '../candidacies/candidacies.repository'
 import { removeCancelledJobs } from '../consent/consent.service'
 import { appendLedgerEvents } from '../ledger/ledger.service'
 import { cancelPendingMessages } from '../outreach/outreach.repository'
-import { listEmails } from '../people/people.repository'
+import { listEmails, lockPerson } from '../people/people.repository'
 import { deleteCandidacyData, deletePersonData } from '../requests/erasure.repository'
 import { type DueCandidacy, dueCandidacies, peopleStanding } from './retention.repository'
 
@@ -63,7 +63,7 @@ export async function runRetention(
   let erasedCandidacies = 0
   for (const item of plan) {
     if (item.keptBecause) continue
-    const cancelled = await deps.db.transaction(async (tx) => {
+    const { cancelled, personErased } = await deps.db.transaction(async (tx) => {
       const now = deps.clock.now()
       const cancelledIds: string[] = []
       const ids = item.candidacies.map((candidacy) => candidacy.candidacyId)
@@ -75,8 +75,18 @@ export async function runRetention(
           { type: 'retention_expired', actor: { type: 'system' }, occurredAt: now, evidence: { reason } },
         ])
       }
-      if (item.wholePerson) {
-        const emails = await listEmails(tx, [item.personId])
+      // The person locked after the candidacies (the lock order); one sourced again since the plan
+      // (a sourcing holds the person's lock while it adds a candidacy) stays, with only the due
+      // candidacies erased: they may be sourced again, and now were.
+      const [, current, emails] = item.wholePerson
+        ? await Promise.all([
+            lockPerson(tx, item.personId),
+            listPersonCandidacies(tx, item.personId),
+            listEmails(tx, [item.personId]),
+          ])
+        : [undefined, [], []]
+      const wholePerson = item.wholePerson && current.every((candidacy) => ids.includes(candidacy.id))
+      if (wholePerson) {
         await deletePersonData(tx, {
           personId: item.personId,
           candidacyIds: ids,
@@ -87,11 +97,11 @@ export async function runRetention(
       } else {
         await deleteCandidacyData(tx, ids, now)
       }
-      return cancelledIds
+      return { cancelled: cancelledIds, personErased: wholePerson }
     })
     await removeCancelledJobs(deps, cancelled)
     erasedCandidacies += item.candidacies.length
-    if (item.wholePerson) erasedPeople++
+    if (personErased) erasedPeople++
   }
   return { plan, erasedPeople, erasedCandidacies }
 }
