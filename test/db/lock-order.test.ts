@@ -112,22 +112,31 @@ describe('lock order', () => {
     expect(candidacyIds).toEqual([first.id])
   })
 
+  /**
+   * A sourcing of the person into `into` past its checks: the person's lock shared, the new
+   * candidacy inserted, not yet committed (a consent vacancy's sourcing appends no event).
+   */
+  const sourcingPastItsChecks = (
+    tx: postgres.TransactionSql,
+    personId: string,
+    into: SeededVacancy,
+    candidacyId: string,
+  ) =>
+    tx`select id from people where id = ${personId} for share`.then(
+      () => tx`insert into candidacies (id, person_id, vacancy_id, source_type, obtained_at, sourced_by, notice_status,
+                 stage_changed_at, ledger_seq, ledger_head, created_at, updated_at)
+               values (${candidacyId}, ${personId}, ${into.id}, 'linkedin', now(), ${into.recruiter.id},
+                 'pending', now(), 0, ${'0'.repeat(64)}, now(), now())`,
+    )
+
   it('a restriction completed while the person is being sourced again reaches the new candidacy too', async () => {
     const email = 'sourced.meanwhile@example.org'
     const candidacy = await sourced(email)
     const other = await seedOpenVacancy(t, { clientName: 'Meanwhile Client' })
     const request = await verifiedRestriction(email)
-    // A sourcing into the other vacancy past its checks: the person's lock shared, the candidacy
-    // inserted, not yet committed (a consent vacancy's sourcing appends no event).
     const secondId = randomUUID()
     const completed = await meetHeldTransaction(t, {
-      hold: async (tx) => {
-        await tx`select id from people where id = ${candidacy.person.id} for share`
-        await tx`insert into candidacies (id, person_id, vacancy_id, source_type, obtained_at, sourced_by, notice_status,
-                   stage_changed_at, ledger_seq, ledger_head, created_at, updated_at)
-                 values (${secondId}, ${candidacy.person.id}, ${other.id}, 'linkedin', now(), ${other.recruiter.id},
-                   'pending', now(), 0, ${'0'.repeat(64)}, now(), now())`
-      },
+      hold: (tx) => sourcingPastItsChecks(tx, candidacy.person.id, other, secondId),
       start: () => dpo(`/requests/${request.id}/complete`),
     })
     expect(completed.statusCode).toBe(200)
@@ -150,14 +159,7 @@ describe('lock order', () => {
     )
     const secondId = randomUUID()
     const result = await meetHeldTransaction(t, {
-      // A sourcing past its checks: the person's lock shared, the new candidacy not yet committed.
-      hold: async (tx) => {
-        await tx`select id from people where id = ${expired.person.id} for share`
-        await tx`insert into candidacies (id, person_id, vacancy_id, source_type, obtained_at, sourced_by, notice_status,
-                   stage_changed_at, ledger_seq, ledger_head, created_at, updated_at)
-                 values (${secondId}, ${expired.person.id}, ${other.id}, 'linkedin', now(), ${other.recruiter.id},
-                   'pending', now(), 0, ${'0'.repeat(64)}, now(), now())`
-      },
+      hold: (tx) => sourcingPastItsChecks(tx, expired.person.id, other, secondId),
       start: () => runRetention(t.app.services),
     })
     expect(result.plan.find((item) => item.personId === expired.person.id)?.wholePerson).toBe(true)
