@@ -126,7 +126,10 @@ export const configSchema = z.object({
     .describe('sender of outreach mail'),
   MAIL_UNSUBSCRIBE_MAILTO: z.email().optional().describe('mailto address added to List-Unsubscribe'),
   MAIL_RATE_PER_SECOND: positiveInt.default(50).describe('mails per second per transport'),
-  MAIL_CONCURRENCY: positiveInt.max(100).default(10).describe('mails the worker sends at once, in each process'),
+  MAIL_CONCURRENCY: positiveInt
+    .max(100)
+    .default(10)
+    .describe('mails the worker sends at once, in each process'),
   MAIL_RETRY_DELAY_MS: positiveInt
     .default(5000)
     .describe('first retry delay of a transient mail failure; it doubles on each of the 8 attempts'),
