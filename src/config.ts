@@ -190,10 +190,9 @@ export interface Config extends Parsed {
 
 /**
  * Each process's share of a limit set for the whole service. Processes count in their own memory
- * (a shared counter in Redis cost a round trip a request); the primary hands connections to them
- * in turn, so the shares add up to the limit and never pass it (but for one each, when the limit
- * is below the number of processes). A client holding one connection
- * meets its process's share: stricter, never looser.
+ * (a shared counter in Redis cost a round trip a request); the primary hands connections out in
+ * turn, so the shares add up to at most the limit (at least one each). A client holding one
+ * connection meets its process's share: stricter, never looser.
  */
 export const processShare = (config: Pick<Config, 'WEB_CONCURRENCY'>, limit: number): number =>
   Math.max(1, Math.floor(limit / config.WEB_CONCURRENCY))

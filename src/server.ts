@@ -37,14 +37,21 @@ async function start(config: Config): Promise<FastifyInstance> {
   return app
 }
 
-async function serve(config: Config): Promise<void> {
-  const app = await start(config)
-  // SIGTERM/SIGINT: stop accepting connections, finish requests in flight, close workers, queues and database.
-  closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
+/**
+ * SIGTERM/SIGINT (unless `skip`ped), an uncaught error, or `close()`: stop accepting connections,
+ * finish requests in flight, close workers, queues and database.
+ */
+function closeGracefully(app: FastifyInstance, skip: Array<'SIGINT' | 'SIGTERM'> = []) {
+  return closeWithGrace({ delay: 15_000, skip }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error')
     else app.log.info({ signal }, 'shutting down')
     await app.close()
   })
+}
+
+async function serve(config: Config): Promise<void> {
+  const app = await start(config)
+  closeGracefully(app)
   await app.listen({ port: config.PORT, host: config.HOST })
   app.log.info({ docs: `${config.publicBaseUrl}/docs`, workers: config.RUN_WORKERS }, 'Candor is ready')
 }
@@ -52,40 +59,34 @@ async function serve(config: Config): Promise<void> {
 /**
  * One of the primary's processes: it listens when told and stops when told. Signals are the
  * primary's to handle: a terminal's Ctrl-C reaches every process of the group, and a second
- * signal would cut close-with-grace's grace period short.
+ * signal would cut close-with-grace's grace period short. A primary that is gone (killed) makes
+ * node:cluster end this process at once, so it never serves on alone; BullMQ hands its unfinished
+ * jobs to another worker as stalled.
  */
 async function serveUnderPrimary(config: Config): Promise<void> {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => {})
   let app: FastifyInstance | undefined
   let closing: { close: () => unknown } | undefined
-  let stopRequested = false
+  let stopping = false
   const stop = () => {
-    if (stopRequested) return
-    stopRequested = true
-    // Not built yet: nothing to close, nor any request in flight.
+    if (stopping) return
+    stopping = true
+    // Not built yet: nothing is served, and the workers start only once the app is ready.
     if (!closing) process.exit(0)
     void closing.close()
   }
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => {})
   process.on('message', (message) => {
     if (message === processMessages.shutdown) stop()
-    if (message === processMessages.listen && app && !stopRequested) {
-      app.listen({ port: config.PORT, host: config.HOST }).catch((error) => {
-        app?.log.error({ err: error }, 'could not listen')
+    if (message === processMessages.listen && app && !stopping) {
+      // The primary sees this process exit and stops the service.
+      app.listen({ port: config.PORT, host: config.HOST }).catch((err) => {
+        app?.log.error({ err }, 'could not listen')
         stop()
       })
     }
   })
-  // A primary that is gone (killed): node:cluster then ends this process at once (exit 0), so it
-  // never serves on alone; BullMQ hands its unfinished jobs to another worker as stalled.
-
   app = await start(config)
-  const built = app
-  closing = closeWithGrace({ delay: 15_000, skip: ['SIGINT', 'SIGTERM'] }, async ({ err }) => {
-    if (err) built.log.error({ err }, 'shutting down after an error')
-    else built.log.info('shutting down')
-    await built.close()
-  })
-  if (stopRequested) return void closing.close()
+  closing = closeGracefully(app, ['SIGINT', 'SIGTERM'])
   process.send?.(processMessages.built)
 }
 

@@ -12,7 +12,6 @@ import {
   lockCandidacyContext,
 } from '../candidacies/candidacies.repository'
 import { ENDED_STAGES } from '../candidacies/candidacies.service'
-import type { Stage } from '../candidacies/candidacies.tables'
 import { findClient } from '../clients/clients.repository'
 import { removeCancelledJobs, stopCandidacy } from '../consent/consent.service'
 import { appendLedgerEvents } from '../ledger/ledger.service'
@@ -24,7 +23,6 @@ import {
   findPersonIdsByEmails,
   listEmails,
   lockPerson,
-  type PersonRow,
   updatePerson,
 } from '../people/people.repository'
 import { suppress } from '../suppression/suppression.service'
@@ -80,25 +78,22 @@ class PersonGainedCandidacy extends Error {}
  * The person's candidacies (in id order), and one still live for the links in mail about the
  * request. `lock` locks the candidacies, then the person (the order every candidacy's transaction
  * takes), and checks no candidacy was added in between: one that was would escape what the
- * request does (a restriction, an objection). Callers run under `whilePersonGainsCandidacies`.
+ * request does (a restriction, an objection). Callers run in a `personTransaction`.
  */
 async function personContext(
   db: Executor,
   personId: string,
   options: { lock?: boolean } = {},
 ): Promise<PersonContext | undefined> {
-  let person: PersonRow | undefined
-  let rows: Array<{ id: string; stage: Stage }>
-  if (options.lock) {
-    const locked = await listPersonCandidacies(db, personId, { lock: true })
-    // The person's lock leaves first; a sourcing holding it (for share) is waited for, and the
-    // list after it sees what that sourcing committed.
-    ;[person, rows] = await Promise.all([lockPerson(db, personId), listPersonCandidacies(db, personId)])
-    if (rows.some((row) => !locked.some((candidacy) => candidacy.id === row.id)))
-      throw new PersonGainedCandidacy()
-  } else {
-    ;[person, rows] = await Promise.all([findPerson(db, personId), listPersonCandidacies(db, personId)])
-  }
+  const locked = options.lock ? await listPersonCandidacies(db, personId, { lock: true }) : undefined
+  // The person's lock leaves first: a sourcing holding it (for share) while it adds a candidacy
+  // is waited for, and the list after it sees what that sourcing committed.
+  const [person, rows] = await Promise.all([
+    locked ? lockPerson(db, personId) : findPerson(db, personId),
+    listPersonCandidacies(db, personId),
+  ])
+  if (locked && rows.some((row) => !locked.some((candidacy) => candidacy.id === row.id)))
+    throw new PersonGainedCandidacy()
   if (!person) return undefined
   return {
     personId,
@@ -110,13 +105,13 @@ async function personContext(
 }
 
 /**
- * Runs a transaction that locks a person's context again when a sourcing added a candidacy to
- * them meanwhile (a sourcing is milliseconds); a person who keeps gaining them is a 409.
+ * A transaction over a person's locked context, started again when a sourcing added a candidacy
+ * to them meanwhile (a sourcing is milliseconds); a person who keeps gaining them is a 409.
  */
-async function whilePersonGainsCandidacies<T>(transaction: () => Promise<T>): Promise<T> {
+async function personTransaction<T>(db: RequestDeps['db'], work: (tx: Executor) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await transaction()
+      return await db.transaction(work)
     } catch (error) {
       if (!(error instanceof PersonGainedCandidacy)) throw error
       if (attempt >= 5) throw new AppError('person.busy')
@@ -385,116 +380,112 @@ const outcomes = {
  * completes the request once its manual tasks are confirmed.
  */
 export async function completeRequest(deps: RequestDeps, actor: Principal, id: string, route: string) {
-  const { mailIds, cancelled, startErasure } = await whilePersonGainsCandidacies(() =>
-    deps.db.transaction(async (tx) => {
-      const request = await lockOpen(tx, id)
-      if (request.status === 'received') throw new AppError('request.not_verified')
-      const now = deps.clock.now()
-      const done = (extra: Partial<SubjectRequestRow> = {}) =>
-        updateRequest(tx, id, {
-          status: 'completed',
-          closedAt: now,
-          contactEmail: null,
-          transitions: transition(request, 'completed', actor.userId, now),
-          updatedAt: now,
-          ...extra,
-        })
-      const text = outcomes[request.language]
-      // The candidacies locked before the person and their messages, in id order, as everything
-      // else locks them (a withdrawal, the mail worker): the other order could deadlock with those.
-      const context = request.personId ? await personContext(tx, request.personId, { lock: true }) : undefined
+  const { mailIds, cancelled, startErasure } = await personTransaction(deps.db, async (tx) => {
+    const request = await lockOpen(tx, id)
+    if (request.status === 'received') throw new AppError('request.not_verified')
+    const now = deps.clock.now()
+    const done = (extra: Partial<SubjectRequestRow> = {}) =>
+      updateRequest(tx, id, {
+        status: 'completed',
+        closedAt: now,
+        contactEmail: null,
+        transitions: transition(request, 'completed', actor.userId, now),
+        updatedAt: now,
+        ...extra,
+      })
+    const text = outcomes[request.language]
+    // The candidacies locked before the person and their messages, in id order, as everything
+    // else locks them (a withdrawal, the mail worker): the other order could deadlock with those.
+    const context = request.personId ? await personContext(tx, request.personId, { lock: true }) : undefined
 
-      if (request.type === 'erasure') {
-        if (request.status === 'in_progress') throw new AppError('request.in_progress')
-        await updateRequest(tx, id, {
-          status: 'in_progress',
-          currentStep: 'start',
-          transitions: transition(request, 'in_progress', actor.userId, now),
-          updatedAt: now,
-        })
-        return { mailIds: [], cancelled: [], startErasure: true }
-      }
+    if (request.type === 'erasure') {
+      if (request.status === 'in_progress') throw new AppError('request.in_progress')
+      await updateRequest(tx, id, {
+        status: 'in_progress',
+        currentStep: 'start',
+        transitions: transition(request, 'in_progress', actor.userId, now),
+        updatedAt: now,
+      })
+      return { mailIds: [], cancelled: [], startErasure: true }
+    }
 
-      if (request.type === 'access' || request.type === 'portability') {
-        const expiresAt = new Date(now.getTime() + ACCESS_DOWNLOAD_DAYS * DAY)
-        const answer = await buildAccessPackage(deps, tx, {
-          personId: context?.personId ?? null,
-          language: request.language,
-          generatedAt: now,
-        })
-        await storeArtefact(tx, {
-          requestId: id,
-          json: answer.json,
-          html: answer.html,
-          expiresAt,
-          createdAt: now,
-        })
-        // An export of the person's data, like any read of it, goes in the access log.
-        if (context) {
-          await logAccess({ db: tx, clock: deps.clock }, actor, 'export', route, [
-            { personId: context.personId },
-          ])
-        }
-        // Art. 15: what was handed over, and when, is proved without holding the data itself.
-        for (const candidacyId of context?.candidacyIds ?? []) {
-          await appendLedgerEvents(tx, candidacyId, [
-            {
-              type: 'exported',
-              actor: { type: 'user', userId: actor.userId },
-              occurredAt: now,
-              evidence: { request: id, format: request.type },
-            },
-          ])
-        }
-        const mailId = await requestMail(deps, tx, request, 'request_completed', {
-          outcome: context ? text.access : `${text.none} ${text.access}`,
-          download: { expiresAt },
-        })
-        await done({ result: { package: answer.summary, downloadExpiresAt: expiresAt.toISOString() } })
-        return { mailIds: mailId ? [mailId] : [], cancelled: [], startErasure: false }
+    if (request.type === 'access' || request.type === 'portability') {
+      const expiresAt = new Date(now.getTime() + ACCESS_DOWNLOAD_DAYS * DAY)
+      const answer = await buildAccessPackage(deps, tx, {
+        personId: context?.personId ?? null,
+        language: request.language,
+        generatedAt: now,
+      })
+      await storeArtefact(tx, {
+        requestId: id,
+        json: answer.json,
+        html: answer.html,
+        expiresAt,
+        createdAt: now,
+      })
+      // An export of the person's data, like any read of it, goes in the access log.
+      if (context) {
+        await logAccess({ db: tx, clock: deps.clock }, actor, 'export', route, [
+          { personId: context.personId },
+        ])
       }
+      // Art. 15: what was handed over, and when, is proved without holding the data itself.
+      for (const candidacyId of context?.candidacyIds ?? []) {
+        await appendLedgerEvents(tx, candidacyId, [
+          {
+            type: 'exported',
+            actor: { type: 'user', userId: actor.userId },
+            occurredAt: now,
+            evidence: { request: id, format: request.type },
+          },
+        ])
+      }
+      const mailId = await requestMail(deps, tx, request, 'request_completed', {
+        outcome: context ? text.access : `${text.none} ${text.access}`,
+        download: { expiresAt },
+      })
+      await done({ result: { package: answer.summary, downloadExpiresAt: expiresAt.toISOString() } })
+      return { mailIds: mailId ? [mailId] : [], cancelled: [], startErasure: false }
+    }
 
-      const cancelled: string[] = []
-      if (context && request.type === 'restriction') {
-        await updatePerson(tx, context.personId, { restrictedAt: now, updatedAt: now })
-        for (const candidacyId of context.candidacyIds) {
-          cancelled.push(...(await cancelPendingMessages(tx, candidacyId, 'restricted', now)))
-          await appendLedgerEvents(tx, candidacyId, [
-            {
-              type: 'restricted',
-              actor: { type: 'user', userId: actor.userId },
-              occurredAt: now,
-              evidence: { request: id },
-            },
-          ])
-        }
+    const cancelled: string[] = []
+    if (context && request.type === 'restriction') {
+      await updatePerson(tx, context.personId, { restrictedAt: now, updatedAt: now })
+      for (const candidacyId of context.candidacyIds) {
+        cancelled.push(...(await cancelPendingMessages(tx, candidacyId, 'restricted', now)))
+        await appendLedgerEvents(tx, candidacyId, [
+          {
+            type: 'restricted',
+            actor: { type: 'user', userId: actor.userId },
+            occurredAt: now,
+            evidence: { request: id },
+          },
+        ])
       }
-      if (context && request.type === 'objection') {
-        for (const candidacyId of context.candidacyIds) {
-          const locked = await lockCandidacyContext(tx, candidacyId)
-          if (
-            !locked ||
-            ENDED_STAGES.includes(locked.candidacy.stage) ||
-            locked.vacancy.legalBasis !== 'legitimate_interest'
-          )
-            continue
-          cancelled.push(
-            ...(await stopCandidacy(deps, tx, locked.candidacy, {
-              type: 'objection',
-              actor: { type: 'user', userId: actor.userId },
-              evidence: { request: id },
-            })),
-          )
-        }
+    }
+    if (context && request.type === 'objection') {
+      for (const candidacyId of context.candidacyIds) {
+        const locked = await lockCandidacyContext(tx, candidacyId)
+        if (
+          !locked ||
+          ENDED_STAGES.includes(locked.candidacy.stage) ||
+          locked.vacancy.legalBasis !== 'legitimate_interest'
+        )
+          continue
+        cancelled.push(
+          ...(await stopCandidacy(deps, tx, locked.candidacy, {
+            type: 'objection',
+            actor: { type: 'user', userId: actor.userId },
+            evidence: { request: id },
+          })),
+        )
       }
-      const outcome = !context
-        ? text.none
-        : text[request.type as 'restriction' | 'objection' | 'rectification']
-      const mailId = await requestMail(deps, tx, request, 'request_completed', { outcome })
-      await done({ result: { outcome: request.type } })
-      return { mailIds: mailId ? [mailId] : [], cancelled, startErasure: false }
-    }),
-  )
+    }
+    const outcome = !context ? text.none : text[request.type as 'restriction' | 'objection' | 'rectification']
+    const mailId = await requestMail(deps, tx, request, 'request_completed', { outcome })
+    await done({ result: { outcome: request.type } })
+    return { mailIds: mailId ? [mailId] : [], cancelled, startErasure: false }
+  })
   await removeCancelledJobs(deps, cancelled)
   await queueMessages(deps, mailIds)
   if (startErasure) await queueErasure(deps, id)
@@ -529,25 +520,23 @@ export async function reconcileErasures(
 
 /** Art. 18: lifting a restriction, recorded like the restriction itself. */
 export async function liftRestriction(deps: RequestDeps, actor: Principal, personId: string) {
-  await whilePersonGainsCandidacies(() =>
-    deps.db.transaction(async (tx) => {
-      const context = await personContext(tx, personId, { lock: true })
-      if (!context) throw new AppError('person.not_found')
-      if (!context.restrictedAt) throw new AppError('person.not_restricted')
-      const now = deps.clock.now()
-      await updatePerson(tx, personId, { restrictedAt: null, updatedAt: now })
-      for (const candidacyId of context.candidacyIds) {
-        await appendLedgerEvents(tx, candidacyId, [
-          {
-            type: 'restriction_lifted',
-            actor: { type: 'user', userId: actor.userId },
-            occurredAt: now,
-            evidence: {},
-          },
-        ])
-      }
-    }),
-  )
+  await personTransaction(deps.db, async (tx) => {
+    const context = await personContext(tx, personId, { lock: true })
+    if (!context) throw new AppError('person.not_found')
+    if (!context.restrictedAt) throw new AppError('person.not_restricted')
+    const now = deps.clock.now()
+    await updatePerson(tx, personId, { restrictedAt: null, updatedAt: now })
+    for (const candidacyId of context.candidacyIds) {
+      await appendLedgerEvents(tx, candidacyId, [
+        {
+          type: 'restriction_lifted',
+          actor: { type: 'user', userId: actor.userId },
+          occurredAt: now,
+          evidence: {},
+        },
+      ])
+    }
+  })
 }
 
 interface ErasureSubject {

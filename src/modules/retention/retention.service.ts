@@ -75,18 +75,15 @@ export async function runRetention(
           { type: 'retention_expired', actor: { type: 'system' }, occurredAt: now, evidence: { reason } },
         ])
       }
-      // The person locked after the candidacies (the lock order); one sourced again since the plan
-      // (a sourcing holds the person's lock while it adds a candidacy) stays, with only the due
-      // candidacies erased: they may be sourced again, and now were.
-      const [, current, emails] = item.wholePerson
-        ? await Promise.all([
-            lockPerson(tx, item.personId),
-            listPersonCandidacies(tx, item.personId),
-            listEmails(tx, [item.personId]),
-          ])
-        : [undefined, [], []]
-      const wholePerson = item.wholePerson && current.every((candidacy) => ids.includes(candidacy.id))
+      // The person locked after the candidacies (the lock order), their candidacies listed again in
+      // the same round trip: one sourced again since the plan (a sourcing holds the person's lock
+      // while it adds a candidacy) stays, with only the due candidacies erased.
+      const [, current] = item.wholePerson
+        ? await Promise.all([lockPerson(tx, item.personId), listPersonCandidacies(tx, item.personId)])
+        : []
+      const wholePerson = current?.every((candidacy) => ids.includes(candidacy.id)) ?? false
       if (wholePerson) {
+        const emails = await listEmails(tx, [item.personId])
         await deletePersonData(tx, {
           personId: item.personId,
           candidacyIds: ids,
