@@ -33,14 +33,17 @@ const inProcesses = (env: Record<string, string>): Record<string, string> => ({
   DATABASE_POOL_SIZE: String(Math.max(1, Math.ceil(Number(env.DATABASE_POOL_SIZE ?? 10) / PROCESSES))),
 })
 
-/** The same Candor subject as one process and as WEB_CONCURRENCY processes. */
+/** Candor as one process and as WEB_CONCURRENCY processes: a subject of each. */
+const candorVariants = (env: Record<string, string>) =>
+  [
+    ['Candor', env],
+    [`Candor, ${PROCESSES} processes (WEB_CONCURRENCY)`, inProcesses(env)],
+  ] as const
+
 const candorSubjects = (
   env: Record<string, string>,
   subject: (name: string, env: Record<string, string>) => Subject,
-): Subject[] => [
-  subject('Candor', env),
-  subject(`Candor, ${PROCESSES} processes (WEB_CONCURRENCY)`, inProcesses(env)),
-]
+): Subject[] => candorVariants(env).map(([name, variantEnv]) => subject(name, variantEnv))
 
 const bareFastify = (context: BenchContext, path: string): Subject => ({
   name: 'bare Fastify',
@@ -200,8 +203,8 @@ export const benchCases: BenchCase[] = [
       const candidacies = await seedCandidacies(context.databaseUrl, {
         vacancyId,
         userId: recruiter.userId,
-        // Two Candor subjects: one process and WEB_CONCURRENCY processes.
-        count: (perRound + warmUp) * rounds * 2,
+        // Each Candor subject's share.
+        count: (perRound + warmUp) * rounds * candorVariants(context.env).length,
       })
       const sink = await startSink()
       const env = {
