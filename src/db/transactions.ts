@@ -22,6 +22,8 @@ class TransactionState {
   created = 0
   sent = 0
   depth = 0
+  /** Several callers' work runs in the transaction (src/db/batch.ts): none may commit early. */
+  shared = false
   /** COMMIT once it has been sent early (`commitWithLast`); nothing may follow it. */
   commit: Promise<Result> | undefined
   closed = false
@@ -286,9 +288,8 @@ async function savepoint(connection: PostgresClient, state: TransactionState, ar
  * inside a savepoint, or on PGlite.
  */
 export function commitWithLast<T>(tx: Executor, last: Promise<T>): Promise<T> {
-  const client = (tx as unknown as { session?: { client?: object } }).session?.client
-  const state = client ? states.get(client) : undefined
-  if (!state || state.depth > 0 || state.commit || state.closed) return last
+  const { client, state } = stateOf(tx)
+  if (!state || state.shared || state.depth > 0 || state.commit || state.closed) return last
   setImmediate(() => {
     const unsent = state.created !== state.sent
     if (state.closed || state.commit || state.lostBecause || unsent || state.firstError !== undefined) return
@@ -298,4 +299,16 @@ export function commitWithLast<T>(tx: Executor, last: Promise<T>): Promise<T> {
     state.closed = true
   })
   return last
+}
+
+/** Marks a transaction as holding several callers' work: `commitWithLast` then leaves COMMIT to its end. */
+export function shareTransaction(tx: Executor): void {
+  const { state } = stateOf(tx)
+  if (state) state.shared = true
+}
+
+/** The pipelined transaction under a drizzle transaction, if it is one (not PGlite's). */
+function stateOf(tx: Executor): { client: object | undefined; state: TransactionState | undefined } {
+  const client = (tx as unknown as { session?: { client?: object } }).session?.client
+  return { client, state: client ? states.get(client) : undefined }
 }

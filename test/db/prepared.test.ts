@@ -1,13 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { eq, sql } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createDatabase, type DatabaseHandle } from '../../src/db/client'
-import { migrateDatabase } from '../../src/db/migrate'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { DatabaseHandle } from '../../src/db/client'
 import { anyOf, rowInserter, rowUpdater, statement } from '../../src/db/prepared'
 import { people } from '../../src/modules/people/people.tables'
-import { cloneTemplate } from '../helpers/databases'
+import { drivers } from '../helpers/drivers'
 
 // The statement helpers re-use drizzle's built SQL on whatever executor they are given; these
 // prove they run on that executor (a transaction's own connection), keep nulls and dates, and
@@ -31,26 +27,6 @@ const person = (fields: Partial<typeof people.$inferInsert> = {}) => ({
   updatedAt: at,
   ...fields,
 })
-
-const drivers: Array<[string, () => Promise<{ handle: DatabaseHandle; dispose(): Promise<void> }>]> = [
-  [
-    'postgres',
-    async () => {
-      const database = await cloneTemplate(inject('templateDatabase'))
-      const handle = await createDatabase({ url: database.url, dataDir: '' })
-      return { handle, dispose: database.drop }
-    },
-  ],
-  [
-    'pglite',
-    async () => {
-      const dataDir = mkdtempSync(join(tmpdir(), 'candor-prepared-'))
-      const handle = await createDatabase({ dataDir })
-      await migrateDatabase(handle)
-      return { handle, dispose: async () => rmSync(dataDir, { recursive: true, force: true }) }
-    },
-  ],
-]
 
 describe.each(drivers)('statements built once (%s)', (_driver, open) => {
   let handle: DatabaseHandle

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { UnrecoverableError } from 'bullmq'
 import { z } from 'zod'
+import { batchedTransaction } from '../../db/batch'
 import type { Executor } from '../../db/client'
 import { commitWithLast } from '../../db/transactions'
 import { addWorkingDays, endOfLocalDay, localDate } from '../../lib/deadlines'
@@ -142,16 +143,18 @@ export async function enqueueOutreach(
   template: MailTemplate,
   options: { language?: 'nl' | 'en' | undefined; dedupeKey?: string } = {},
 ): Promise<{ messageId: string; created: boolean }> {
-  const result = await deps.db.transaction(async (tx) => {
+  // Beside the other requests' (src/db/batch.ts). A refusal is returned, not thrown: thrown, it
+  // would make the whole batch run again one by one.
+  const result = await batchedTransaction(deps.db, 'outreach.enqueue', async (tx) => {
     // One round trip: the candidacy's lock, then the person's (the lock order), and the addresses.
     const [context, { person, emails }] = await Promise.all([
       lockCandidacyContext(tx, candidacyId),
       lockPersonOfCandidacy(tx, { candidacyId }),
     ])
-    if (!context) throw new AppError('candidacy.not_found')
+    if (!context) return { refused: new AppError('candidacy.not_found') }
     const now = deps.clock.now()
     const refused = await refusal(deps, tx, template, context, person, emails, now)
-    if (refused) throw refused.error
+    if (refused) return { refused: refused.error }
     const { row, created } = await insertMessageOnce(tx, {
       id: randomUUID(),
       candidacyId,
@@ -165,6 +168,7 @@ export async function enqueueOutreach(
     })
     return { messageId: row.id, created }
   })
+  if ('refused' in result) throw result.refused
   await queueMessages(deps, [result.messageId])
   return result
 }
@@ -453,7 +457,8 @@ export async function sendMessage(
   attempt: SendAttempt,
 ): Promise<SendOutcome> {
   if (attempt.acceptedAs) return recordAccepted(deps, messageId, attempt.acceptedAs)
-  const prepared = await deps.db.transaction(async (tx) => {
+  // Beside the other jobs' (src/db/batch.ts): concurrent sends share round trips and a COMMIT.
+  const prepared = await batchedTransaction(deps.db, 'outreach.prepare', async (tx) => {
     // One round trip, in the lock order a withdrawal follows too: the candidacy, its person (with
     // the addresses), then the message.
     const [context, { person, emails }, message] = await Promise.all([
@@ -566,7 +571,7 @@ async function recordAccepted(
 }
 
 async function recordSent(deps: OutreachDeps, message: MessageRow, providerMessageId: string) {
-  await deps.db.transaction(async (tx) => {
+  await batchedTransaction(deps.db, 'outreach.record', async (tx) => {
     const now = deps.clock.now()
     // Art. 14(3): a notice tells the person; the ledger proves when and by which mail.
     const notice = message.candidacyId !== null && noticeTemplates.has(message.template)
