@@ -1,4 +1,5 @@
-import type { Database, Executor } from './client'
+import { sql } from 'drizzle-orm'
+import { type Database, type Executor, queryRows } from './client'
 import { shareTransaction } from './transactions'
 
 type Work<T> = (tx: Executor) => Promise<T>
@@ -11,6 +12,13 @@ interface Pending {
 
 /** The most pieces of work one shared transaction takes. */
 const MAX_BATCH = 32
+/**
+ * How long a shared transaction waits for a lock held elsewhere before it gives up and its pieces
+ * run alone: then only the piece that needs the lock waits for it, not its whole batch.
+ */
+const SHARED_LOCK_WAIT = '1s'
+/** A lane that may run several batches at once starts another only when this many wait. */
+const FULL_BATCH = 8
 
 /**
  * Group commit for small transactions that do not depend on each other (a worker's bookkeeping
@@ -21,16 +29,23 @@ const MAX_BATCH = 32
  * Nothing of one piece of work becomes another's: if the shared transaction fails for any
  * reason (one piece threw, a deadlock, a lost connection), it is rolled back whole and every
  * piece runs again in a transaction of its own, so each ends exactly as it would have alone.
- * The work must therefore touch nothing but the transaction, and, as any transaction that is
- * retried, be safe to run again when the connection was lost with COMMIT in flight (its outcome
- * is then unknown). Alone (no other work waiting), a
- * piece runs in a transaction of its own at once: batching never delays an idle service.
+ * Pieces of one batch are not isolated from each other: they hold the same locks and may read
+ * what another has not written yet. Batch only work whose conflicting writes a unique key
+ * refuses — the ledger's chain key (candidacy, seq) for anything that changes a candidacy, a
+ * dedupe key — so that two pieces racing for one thing fail the batch and then run one by one.
+ * The work must touch nothing but the transaction, and, as any transaction that is retried, be
+ * safe to run again when the connection was lost with COMMIT in flight (its outcome is then
+ * unknown). Alone (no other work waiting), a piece runs in a transaction of its own at once:
+ * batching never delays an idle service.
  */
 class TransactionBatcher {
   private waiting: Pending[] = []
-  private running = false
+  private running = 0
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly concurrent: number,
+  ) {}
 
   run<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -40,13 +55,15 @@ class TransactionBatcher {
   }
 
   private next(): void {
-    if (this.running || this.waiting.length === 0) return
-    this.running = true
+    const more = this.running === 0 || (this.running < this.concurrent && this.waiting.length >= FULL_BATCH)
+    if (!more || this.waiting.length === 0) return
+    this.running++
     const batch = this.waiting.splice(0, MAX_BATCH)
     void this.runBatch(batch).finally(() => {
-      this.running = false
+      this.running--
       this.next()
     })
+    this.next()
   }
 
   private async runBatch(batch: Pending[]): Promise<void> {
@@ -54,10 +71,12 @@ class TransactionBatcher {
       const outcomes = await this.db
         .transaction(async (tx) => {
           shareTransaction(tx)
+          // Issued first, in the same write as the pieces' first statements.
+          const bounded = queryRows(tx, sql`set local lock_timeout = ${sql.raw(`'${SHARED_LOCK_WAIT}'`)}`)
           // Settled, not Promise.all: the transaction ends only when every piece has stopped.
-          const settled = await Promise.allSettled(batch.map((pending) => pending.work(tx)))
+          const settled = await Promise.allSettled([bounded, ...batch.map((pending) => pending.work(tx))])
           if (settled.some((outcome) => outcome.status === 'rejected')) throw new SharedTransactionFailed()
-          return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value)
+          return settled.slice(1).map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value)
         })
         .catch(() => undefined)
       if (outcomes) {
@@ -78,11 +97,18 @@ const batchers = new WeakMap<Database, Map<string, TransactionBatcher>>()
 /**
  * Runs `work` in a transaction shared with the other work of the same `lane` that is waiting
  * (see TransactionBatcher); its result is what it would have been in a transaction of its own.
+ * `concurrent` batches of a lane may run at once: more for requests that spend their time
+ * waiting on round trips (and so that one batch waiting on a lock does not hold up the lane),
+ * one for CPU-bound background work, whose batches then grow largest.
  */
-export function batchedTransaction<T>(db: Database, lane: string, work: Work<T>): Promise<T> {
+export function batchedTransaction<T>(
+  db: Database,
+  lane: { name: string; concurrent: number },
+  work: Work<T>,
+): Promise<T> {
   const lanes = batchers.get(db) ?? new Map<string, TransactionBatcher>()
   batchers.set(db, lanes)
-  const batcher = lanes.get(lane) ?? new TransactionBatcher(db)
-  lanes.set(lane, batcher)
+  const batcher = lanes.get(lane.name) ?? new TransactionBatcher(db, lane.concurrent)
+  lanes.set(lane.name, batcher)
   return batcher.run(work)
 }

@@ -8,36 +8,44 @@ import { drivers } from '../helpers/drivers'
 // Group commit (src/db/batch.ts): work that waits shares one transaction, and each piece still
 // ends as it would have alone — its own result or error, its writes stored or not, whatever the
 // others did.
-describe.each(drivers)('batched transactions (%s)', (_driver, open) => {
-  let handle: DatabaseHandle
+
+/** A fresh database with a probe table, and what the tests do with it. */
+function withProbe(open: (typeof drivers)[number][1]) {
+  const probe = {
+    handle: undefined as unknown as DatabaseHandle,
+    nextLane: () => ({ name: `test-${++lane}`, concurrent: 1 }),
+    transactionId: async (tx: Executor) =>
+      (await queryRows<{ id: string }>(tx, sql`select txid_current()::text as id`))[0]!.id,
+    insert: (tx: Executor, n: number) => queryRows(tx, sql`insert into batch_probe values (${n})`),
+    stored: async (...ns: number[]) =>
+      (
+        await queryRows<{ n: number }>(
+          probe.handle.db,
+          sql`select n from batch_probe where n = any(${`{${ns.join(',')}}`}::int[]) order by n`,
+        )
+      ).map((row) => row.n),
+  }
   let dispose: () => Promise<void>
+  let lane = 0
   beforeAll(async () => {
-    ;({ handle, dispose } = await open())
-    await queryRows(handle.db, sql`create table batch_probe (n int primary key)`)
+    ;({ handle: probe.handle, dispose } = await open())
+    await queryRows(probe.handle.db, sql`create table batch_probe (n int primary key)`)
   }, 60_000)
   afterAll(async () => {
-    await handle?.close()
+    await probe.handle?.close()
     await dispose?.()
   })
+  return probe
+}
 
-  let lane = 0
-  /** Each test its own lane, so no batch of an earlier test is still running. */
-  const nextLane = () => `test-${++lane}`
-  const transactionId = async (tx: Executor) =>
-    (await queryRows<{ id: string }>(tx, sql`select txid_current()::text as id`))[0]!.id
-  const insert = (tx: Executor, n: number) => queryRows(tx, sql`insert into batch_probe values (${n})`)
-  const stored = async (...ns: number[]) =>
-    (
-      await queryRows<{ n: number }>(
-        handle.db,
-        sql`select n from batch_probe where n = any(${`{${ns.join(',')}}`}::int[]) order by n`,
-      )
-    ).map((row) => row.n)
+describe.each(drivers)('batched transactions (%s)', (_driver, open) => {
+  const probe = withProbe(open)
+  const { nextLane, transactionId, insert, stored } = probe
 
   it('runs work that arrives while a batch runs in one transaction, and commits all of it', async () => {
     const lane = nextLane()
     const piece = (n: number) =>
-      batchedTransaction(handle.db, lane, async (tx) => {
+      batchedTransaction(probe.handle.db, lane, async (tx) => {
         await insert(tx, n)
         return transactionId(tx)
       })
@@ -50,7 +58,7 @@ describe.each(drivers)('batched transactions (%s)', (_driver, open) => {
 
   it('gives a failing piece its own error and stores nothing of it, and the others commit', async () => {
     const lane = nextLane()
-    const run = <T>(work: (tx: Executor) => Promise<T>) => batchedTransaction(handle.db, lane, work)
+    const run = <T>(work: (tx: Executor) => Promise<T>) => batchedTransaction(probe.handle.db, lane, work)
     const outcomes = await Promise.allSettled([
       run((tx) => insert(tx, 10)),
       run((tx) => insert(tx, 11)),
@@ -78,7 +86,7 @@ describe.each(drivers)('batched transactions (%s)', (_driver, open) => {
 
   it('leaves COMMIT to the end of a shared transaction when a piece asks to commit with its last write', async () => {
     const lane = nextLane()
-    const run = <T>(work: (tx: Executor) => Promise<T>) => batchedTransaction(handle.db, lane, work)
+    const run = <T>(work: (tx: Executor) => Promise<T>) => batchedTransaction(probe.handle.db, lane, work)
     const outcomes = await Promise.allSettled([
       run((tx) => insert(tx, 20)),
       run((tx) => commitWithLast(tx, insert(tx, 21))),
@@ -91,5 +99,35 @@ describe.each(drivers)('batched transactions (%s)', (_driver, open) => {
     ])
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled'])
     expect(await stored(20, 21, 22, 23)).toEqual([20, 21, 22, 23])
+  })
+})
+
+// PGlite is one connection: a lock held by another transaction there holds up everything.
+describe('batched transactions waiting on a lock (postgres)', () => {
+  const probe = withProbe(drivers[0]![1])
+  const { nextLane, insert, stored } = probe
+
+  it('lets the other pieces of a batch finish while one waits for a lock held elsewhere', async () => {
+    const lane = nextLane()
+    const run = <T>(work: (tx: Executor) => Promise<T>) => batchedTransaction(probe.handle.db, lane, work)
+    await insert(probe.handle.db, 30)
+    let release: () => void = () => {}
+    let locked: () => void = () => {}
+    const holding = new Promise<void>((done) => (locked = done))
+    // Another transaction holds row 30 until the test lets it go.
+    const holder = probe.handle.db.transaction(async (tx) => {
+      await queryRows(tx, sql`select n from batch_probe where n = 30 for update`)
+      locked()
+      await new Promise<void>((done) => (release = done))
+    })
+    await holding
+    const first = run((tx) => insert(tx, 31))
+    const waiting = run((tx) => queryRows(tx, sql`update batch_probe set n = 32 where n = 30`))
+    const free = run((tx) => insert(tx, 33))
+    await Promise.all([first, free])
+    expect(await stored(31, 33)).toEqual([31, 33])
+    release()
+    await Promise.all([holder, waiting])
+    expect(await stored(30, 32)).toEqual([32])
   })
 })

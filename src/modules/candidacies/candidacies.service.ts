@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { batchedTransaction } from '../../db/batch'
 import type { Executor } from '../../db/client'
 import { commitWithLast } from '../../db/transactions'
 import { oneMonthDeadline } from '../../lib/deadlines'
@@ -192,8 +193,11 @@ export async function sourceCandidate(
       errors: [{ field: 'body.source.collectedAt', message: 'cannot be in the future' }],
     })
   }
+  // Beside the other sourcings arriving meanwhile (src/db/batch.ts): they share round trips and
+  // COMMIT. Two of them racing for one person or address fail their batch on its unique key and
+  // then run one by one, as they would have alone.
   const attempt = () =>
-    deps.db.transaction(async (tx): Promise<CandidacyDetail> => {
+    batchedTransaction(deps.db, { name: 'sourcing', concurrent: 4 }, async (tx): Promise<CandidacyDetail> => {
       // One round trip, the transaction's first. Art. 17/21: an erased or objecting person is
       // never sourced again; nothing of this request is kept (the transaction rolls back).
       const [suppressed, vacancy, existing] = await Promise.all([

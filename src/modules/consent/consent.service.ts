@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
+import { batchedTransaction } from '../../db/batch'
 import type { Executor } from '../../db/client'
 import { commitWithLast } from '../../db/transactions'
 import { pageMessages } from '../../lib/page'
@@ -342,7 +343,8 @@ export async function answerConsent(
   token: string,
   choice: 'consent' | 'decline',
 ): Promise<LinkOutcome> {
-  return deps.db.transaction(async (tx) => {
+  // Beside the other answers arriving meanwhile (src/db/batch.ts): they share round trips and COMMIT.
+  return batchedTransaction(deps.db, { name: 'consent.answer', concurrent: 4 }, async (tx) => {
     const context = await lockAnswerContext(tx, hashLinkToken(token))
     if (!usableLink(context, 'consent')) return { kind: 'invalid' }
     const now = deps.clock.now()

@@ -141,6 +141,41 @@ describe('link pages', () => {
     expect(types.map((row) => row.type)).toEqual(['basis_asserted', 'consent_requested', 'consent_given'])
   })
 
+  // Answers arriving together share a transaction (src/db/batch.ts); answers to one candidacy
+  // in one batch must still be recorded once, as if they had come one after the other.
+  it('answers that arrive together are each recorded as if alone: a double click counts once', async () => {
+    const answering = async (consentUrl: string) => {
+      const path = `/c/${linkToken(consentUrl)}`
+      const form = formTokenOf((await t.request({ method: 'GET', url: path })).body)
+      return (choice: string) =>
+        t.request({
+          method: 'POST',
+          url: path,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: `choice=${choice}&form=${form}`,
+        })
+    }
+    const other = await answering((await candidateWithLinks()).links.consentUrl)
+    const { candidacy, links } = await candidateWithLinks()
+    const post = await answering(links.consentUrl)
+    // The first answer runs alone; the clicks that follow at once wait for it and go together.
+    const responses = await Promise.all([other('consent'), post('consent'), post('decline'), post('consent')])
+    expect(responses.map((response) => response.statusCode)).toEqual([200, 200, 200, 200])
+    const answers = await queryRows<{ type: string }>(
+      t.app.db,
+      sql`select type from ledger_events where candidacy_id = ${candidacy.id} and type in ('consent_given', 'consent_declined')`,
+    )
+    expect(answers).toHaveLength(1)
+    const answered =
+      answers[0]!.type === 'consent_given' ? 'your consent is recorded' : 'Understood: you declined'
+    for (const response of responses.slice(1)) expect(response.body).toContain(answered)
+    const verification = json<{ valid: boolean }>(
+      await t.request({ method: 'GET', url: '/ledger/verify', as: vacancy.dpo }),
+      200,
+    )
+    expect(verification.valid).toBe(true)
+  })
+
   it.each(['en', 'nl'] as const)(
     'unknown, tampered and expired links get the friendly page (%s), naming nobody',
     async (language) => {
