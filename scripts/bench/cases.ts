@@ -149,16 +149,20 @@ export const benchCases: BenchCase[] = [
     description: 'consent POSTs over distinct tokens beside the same database work with postgres.js',
     async run(context) {
       const { vacancyId, recruiter } = await seedVacancy(context, 'consent')
-      // Enough distinct links for every measurement: each link is answered once.
-      const perSubject = Number(process.env.BENCH_CONSENT_LINKS ?? 150_000)
-      const seed = {
+      // Enough distinct links for every measurement: each link is answered once (an answered one
+      // is only read, which is cheaper). The Candor subjects take theirs from one list.
+      const perSubject = Number(process.env.BENCH_CONSENT_LINKS ?? 200_000)
+      const seed = (count: number) => ({
         vacancyId,
         userId: recruiter.userId,
-        count: perSubject,
+        count,
         consentLinks: { serverSecret: context.env.SERVER_SECRET! },
-      }
-      const candorLinks = await seedCandidacies(context.databaseUrl, seed)
-      const rawLinks = await seedCandidacies(context.databaseUrl, seed)
+      })
+      const candorLinks = await seedCandidacies(
+        context.databaseUrl,
+        seed(perSubject * candorVariants(context.env).length),
+      )
+      const rawLinks = await seedCandidacies(context.databaseUrl, seed(perSubject))
       let next = 0
       context.rows.push(
         ...(await compare('consent', 'consents/s', [
