@@ -14,9 +14,13 @@ interface Pending {
 const MAX_BATCH = 32
 /**
  * How long a shared transaction waits for a lock held elsewhere before it gives up and its pieces
- * run alone: then only the piece that needs the lock waits for it, not its whole batch.
+ * run alone: then only the piece that needs the lock waits for it, not its whole batch. Pieces
+ * lock in their own orders, so a batch can close a cycle with a transaction that takes two of
+ * the same rows (a withdrawal, while two mails of the same person are prepared): well below
+ * PostgreSQL's deadlock_timeout (1 s), the batch gives way before the deadlock check could abort
+ * the other transaction.
  */
-const SHARED_LOCK_WAIT = '1s'
+const SHARED_LOCK_WAIT = '200ms'
 /** A lane that may run several batches at once starts another only when this many wait. */
 const FULL_BATCH = 8
 
