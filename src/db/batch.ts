@@ -37,6 +37,7 @@ const FULL_BATCH = 8
  * what another has not written yet. Batch only work whose conflicting writes a unique key
  * refuses — the ledger's chain key (candidacy, seq) for anything that changes a candidacy, a
  * dedupe key — so that two pieces racing for one thing fail the batch and then run one by one.
+ * A savepoint (`tx.transaction`) in a shared transaction is refused, so such a piece runs alone.
  * The work must touch nothing but the transaction, and, as any transaction that is retried, be
  * safe to run again when the connection was lost with COMMIT in flight (its outcome is then
  * unknown). Alone (no other work waiting), a piece runs in a transaction of its own at once:

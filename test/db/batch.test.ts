@@ -102,6 +102,42 @@ describe.each(drivers)('batched transactions (%s)', (_driver, open) => {
   })
 })
 
+// PostgreSQL's transactions here are our own (src/db/transactions.ts), which know they are shared.
+describe('savepoints in batched transactions (postgres)', () => {
+  const probe = withProbe(drivers[0]![1])
+  const { nextLane, insert, stored } = probe
+
+  it('runs a piece that opens a savepoint alone, where rolling back to it undoes only its own work', async () => {
+    const lane = nextLane()
+    const run = <T>(work: (tx: Executor) => Promise<T>) => batchedTransaction(probe.handle.db, lane, work)
+    const outcomes = await Promise.allSettled([
+      run((tx) => insert(tx, 40)),
+      run((tx) => insert(tx, 41)),
+      run(async (tx) => {
+        await insert(tx, 42)
+        await tx
+          .transaction(async (inner) => {
+            await insert(inner, 43)
+            throw new Error('undo 43')
+          })
+          .catch(() => undefined)
+      }),
+      // Its second insert leaves after the savepoint above: rolling back to it would take 45 along.
+      run(async (tx) => {
+        await insert(tx, 44)
+        await insert(tx, 45)
+      }),
+    ])
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ])
+    expect(await stored(40, 41, 42, 43, 44, 45)).toEqual([40, 41, 42, 44, 45])
+  })
+})
+
 // PGlite is one connection: a lock held by another transaction there holds up everything.
 describe('batched transactions waiting on a lock (postgres)', () => {
   const probe = withProbe(drivers[0]![1])
