@@ -13,7 +13,11 @@ import { drivers } from '../helpers/drivers'
 function withProbe(open: (typeof drivers)[number][1]) {
   const probe = {
     handle: undefined as unknown as DatabaseHandle,
-    nextLane: () => ({ name: `test-${++lane}`, concurrent: 1 }),
+    /** A lane of its own (no batch of an earlier test is still running in it), to run work in. */
+    lane: () => {
+      const own = { name: `test-${++lane}`, concurrent: 1 }
+      return <T>(work: (tx: Executor) => Promise<T>) => batchedTransaction(probe.handle.db, own, work)
+    },
     transactionId: async (tx: Executor) =>
       (await queryRows<{ id: string }>(tx, sql`select txid_current()::text as id`))[0]!.id,
     insert: (tx: Executor, n: number) => queryRows(tx, sql`insert into batch_probe values (${n})`),
@@ -40,12 +44,12 @@ function withProbe(open: (typeof drivers)[number][1]) {
 
 describe.each(drivers)('batched transactions (%s)', (_driver, open) => {
   const probe = withProbe(open)
-  const { nextLane, transactionId, insert, stored } = probe
+  const { transactionId, insert, stored } = probe
 
   it('runs work that arrives while a batch runs in one transaction, and commits all of it', async () => {
-    const lane = nextLane()
+    const run = probe.lane()
     const piece = (n: number) =>
-      batchedTransaction(probe.handle.db, lane, async (tx) => {
+      run(async (tx) => {
         await insert(tx, n)
         return transactionId(tx)
       })
@@ -57,8 +61,7 @@ describe.each(drivers)('batched transactions (%s)', (_driver, open) => {
   })
 
   it('gives a failing piece its own error and stores nothing of it, and the others commit', async () => {
-    const lane = nextLane()
-    const run = <T>(work: (tx: Executor) => Promise<T>) => batchedTransaction(probe.handle.db, lane, work)
+    const run = probe.lane()
     const outcomes = await Promise.allSettled([
       run((tx) => insert(tx, 10)),
       run((tx) => insert(tx, 11)),
@@ -85,8 +88,7 @@ describe.each(drivers)('batched transactions (%s)', (_driver, open) => {
   })
 
   it('leaves COMMIT to the end of a shared transaction when a piece asks to commit with its last write', async () => {
-    const lane = nextLane()
-    const run = <T>(work: (tx: Executor) => Promise<T>) => batchedTransaction(probe.handle.db, lane, work)
+    const run = probe.lane()
     const outcomes = await Promise.allSettled([
       run((tx) => insert(tx, 20)),
       run((tx) => commitWithLast(tx, insert(tx, 21))),
@@ -105,11 +107,10 @@ describe.each(drivers)('batched transactions (%s)', (_driver, open) => {
 // PostgreSQL's transactions here are our own (src/db/transactions.ts), which know they are shared.
 describe('savepoints in batched transactions (postgres)', () => {
   const probe = withProbe(drivers[0]![1])
-  const { nextLane, insert, stored } = probe
+  const { insert, stored } = probe
 
   it('runs a piece that opens a savepoint alone, where rolling back to it undoes only its own work', async () => {
-    const lane = nextLane()
-    const run = <T>(work: (tx: Executor) => Promise<T>) => batchedTransaction(probe.handle.db, lane, work)
+    const run = probe.lane()
     const outcomes = await Promise.allSettled([
       run((tx) => insert(tx, 40)),
       run((tx) => insert(tx, 41)),
@@ -141,11 +142,10 @@ describe('savepoints in batched transactions (postgres)', () => {
 // PGlite is one connection: a lock held by another transaction there holds up everything.
 describe('batched transactions waiting on a lock (postgres)', () => {
   const probe = withProbe(drivers[0]![1])
-  const { nextLane, insert, stored } = probe
+  const { insert, stored } = probe
 
   it('lets the other pieces of a batch finish while one waits for a lock held elsewhere', async () => {
-    const lane = nextLane()
-    const run = <T>(work: (tx: Executor) => Promise<T>) => batchedTransaction(probe.handle.db, lane, work)
+    const run = probe.lane()
     await insert(probe.handle.db, 30)
     let release: () => void = () => {}
     let locked: () => void = () => {}
