@@ -4,6 +4,16 @@ import { shareTransaction } from './transactions'
 
 type Work<T> = (tx: Executor) => Promise<T>
 
+/**
+ * A kind of work batched together, declared once (a constant) by the module that owns the work:
+ * batches are kept per lane object. `concurrent` batches of a lane may run at once: more for
+ * requests that spend their time waiting on round trips (and so that one batch waiting on a lock
+ * does not hold up the lane), one for CPU-bound work, whose batches then grow largest.
+ */
+export interface BatchLane {
+  readonly concurrent: number
+}
+
 interface Pending {
   work: Work<unknown>
   resolve(value: unknown): void
@@ -37,7 +47,8 @@ const FULL_BATCH = 8
  * what another has not written yet. Batch only work whose conflicting writes a unique key
  * refuses — the ledger's chain key (candidacy, seq) for anything that changes a candidacy, a
  * dedupe key — so that two pieces racing for one thing fail the batch and then run one by one.
- * A savepoint (`tx.transaction`) in a shared transaction is refused, so such a piece runs alone.
+ * A piece that opens a savepoint (`tx.transaction`) fails its batch, caught or not, and runs
+ * alone: rolling back to the savepoint would also undo what the other pieces wrote since.
  * The work must touch nothing but the transaction, and, as any transaction that is retried, be
  * safe to run again when the connection was lost with COMMIT in flight (its outcome is then
  * unknown). Alone (no other work waiting), a piece runs in a transaction of its own at once:
@@ -60,15 +71,17 @@ class TransactionBatcher {
   }
 
   private next(): void {
-    const more = this.running === 0 || (this.running < this.concurrent && this.waiting.length >= FULL_BATCH)
-    if (!more || this.waiting.length === 0) return
-    this.running++
-    const batch = this.waiting.splice(0, MAX_BATCH)
-    void this.runBatch(batch).finally(() => {
-      this.running--
-      this.next()
-    })
-    this.next()
+    while (this.waiting.length > 0 && this.mayStart()) {
+      this.running++
+      void this.runBatch(this.waiting.splice(0, MAX_BATCH)).finally(() => {
+        this.running--
+        this.next()
+      })
+    }
+  }
+
+  private mayStart(): boolean {
+    return this.running === 0 || (this.running < this.concurrent && this.waiting.length >= FULL_BATCH)
   }
 
   private async runBatch(batch: Pending[]): Promise<void> {
@@ -76,11 +89,23 @@ class TransactionBatcher {
       const outcomes = await this.db
         .transaction(async (tx) => {
           shareTransaction(tx)
+          let savepointRefused = false
+          // The transaction as the pieces see it: the same, but for savepoints.
+          const shared = Object.create(tx, {
+            transaction: {
+              value: () => {
+                savepointRefused = true
+                return Promise.reject(new SharedTransactionFailed())
+              },
+            },
+          }) as Executor
           // Issued first, in the same write as the pieces' first statements.
           const bounded = queryRows(tx, sql`set local lock_timeout = ${sql.raw(`'${SHARED_LOCK_WAIT}'`)}`)
           // Settled, not Promise.all: the transaction ends only when every piece has stopped.
-          const settled = await Promise.allSettled([bounded, ...batch.map((pending) => pending.work(tx))])
-          if (settled.some((outcome) => outcome.status === 'rejected')) throw new SharedTransactionFailed()
+          const settled = await Promise.allSettled([bounded, ...batch.map((pending) => pending.work(shared))])
+          if (savepointRefused || settled.some((outcome) => outcome.status === 'rejected')) {
+            throw new SharedTransactionFailed()
+          }
           return settled.slice(1).map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value)
         })
         .catch(() => undefined)
@@ -97,23 +122,16 @@ class TransactionBatcher {
 
 class SharedTransactionFailed extends Error {}
 
-const batchers = new WeakMap<Database, Map<string, TransactionBatcher>>()
+const batchers = new WeakMap<Database, WeakMap<BatchLane, TransactionBatcher>>()
 
 /**
  * Runs `work` in a transaction shared with the other work of the same `lane` that is waiting
  * (see TransactionBatcher); its result is what it would have been in a transaction of its own.
- * `concurrent` batches of a lane may run at once: more for requests that spend their time
- * waiting on round trips (and so that one batch waiting on a lock does not hold up the lane),
- * one for CPU-bound background work, whose batches then grow largest.
  */
-export function batchedTransaction<T>(
-  db: Database,
-  lane: { name: string; concurrent: number },
-  work: Work<T>,
-): Promise<T> {
-  const lanes = batchers.get(db) ?? new Map<string, TransactionBatcher>()
+export function batchedTransaction<T>(db: Database, lane: BatchLane, work: Work<T>): Promise<T> {
+  const lanes = batchers.get(db) ?? new WeakMap<BatchLane, TransactionBatcher>()
   batchers.set(db, lanes)
-  const batcher = lanes.get(lane.name) ?? new TransactionBatcher(db, lane.concurrent)
-  lanes.set(lane.name, batcher)
+  const batcher = lanes.get(lane) ?? new TransactionBatcher(db, lane.concurrent)
+  lanes.set(lane, batcher)
   return batcher.run(work)
 }

@@ -258,9 +258,6 @@ let savepoints = 0
 /** A nested transaction (drizzle's `tx.transaction`): a savepoint, released or rolled back to. */
 async function savepoint(connection: PostgresClient, state: TransactionState, args: unknown[]) {
   const callback = args.find((arg) => typeof arg === 'function') as (tx: PostgresClient) => unknown
-  // Rolling back to it would also undo what the other pieces of a shared transaction wrote since:
-  // refused, so the batch fails and this piece runs alone (src/db/batch.ts).
-  if (state.shared) throw new Error('a savepoint in a shared transaction')
   savepoints++
   const name = `candor_savepoint_${savepoints}`
   await connection.unsafe(`savepoint ${name}`)

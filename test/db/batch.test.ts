@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { batchedTransaction } from '../../src/db/batch'
+import { type BatchLane, batchedTransaction } from '../../src/db/batch'
 import { type DatabaseHandle, type Executor, queryRows } from '../../src/db/client'
 import { commitWithLast } from '../../src/db/transactions'
 import { drivers } from '../helpers/drivers'
@@ -15,7 +15,7 @@ function withProbe(open: (typeof drivers)[number][1]) {
     handle: undefined as unknown as DatabaseHandle,
     /** A lane of its own (no batch of an earlier test is still running in it), to run work in. */
     lane: () => {
-      const own = { name: `test-${++lane}`, concurrent: 1 }
+      const own: BatchLane = { concurrent: 1 }
       return <T>(work: (tx: Executor) => Promise<T>) => batchedTransaction(probe.handle.db, own, work)
     },
     transactionId: async (tx: Executor) =>
@@ -30,7 +30,6 @@ function withProbe(open: (typeof drivers)[number][1]) {
       ).map((row) => row.n),
   }
   let dispose: () => Promise<void>
-  let lane = 0
   beforeAll(async () => {
     ;({ handle: probe.handle, dispose } = await open())
     await queryRows(probe.handle.db, sql`create table batch_probe (n int primary key)`)
@@ -87,6 +86,38 @@ describe.each(drivers)('batched transactions (%s)', (_driver, open) => {
     expect(await stored(10, 11, 12, 13)).toEqual([10, 11, 13])
   })
 
+  it('runs a piece that opens a savepoint alone, where rolling back to it undoes only its own work', async () => {
+    const run = probe.lane()
+    const outcomes = await Promise.allSettled([
+      run((tx) => insert(tx, 40)),
+      run((tx) => insert(tx, 41)),
+      run(async (tx) => {
+        await insert(tx, 42)
+        await tx
+          .transaction(async (inner) => {
+            await insert(inner, 43)
+            throw new Error('undo 43')
+          })
+          .catch(() => undefined)
+        // Caught or not, a refused savepoint fails the batch: this one is stored only if the
+        // piece ran again alone.
+        await tx.transaction((inner) => insert(inner, 46)).catch(() => undefined)
+      }),
+      // Its second insert leaves after the savepoint above: rolling back to it would take 45 along.
+      run(async (tx) => {
+        await insert(tx, 44)
+        await insert(tx, 45)
+      }),
+    ])
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ])
+    expect(await stored(40, 41, 42, 43, 44, 45, 46)).toEqual([40, 41, 42, 44, 45, 46])
+  })
+
   it('leaves COMMIT to the end of a shared transaction when a piece asks to commit with its last write', async () => {
     const run = probe.lane()
     const outcomes = await Promise.allSettled([
@@ -101,41 +132,6 @@ describe.each(drivers)('batched transactions (%s)', (_driver, open) => {
     ])
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled'])
     expect(await stored(20, 21, 22, 23)).toEqual([20, 21, 22, 23])
-  })
-})
-
-// PostgreSQL's transactions here are our own (src/db/transactions.ts), which know they are shared.
-describe('savepoints in batched transactions (postgres)', () => {
-  const probe = withProbe(drivers[0]![1])
-  const { insert, stored } = probe
-
-  it('runs a piece that opens a savepoint alone, where rolling back to it undoes only its own work', async () => {
-    const run = probe.lane()
-    const outcomes = await Promise.allSettled([
-      run((tx) => insert(tx, 40)),
-      run((tx) => insert(tx, 41)),
-      run(async (tx) => {
-        await insert(tx, 42)
-        await tx
-          .transaction(async (inner) => {
-            await insert(inner, 43)
-            throw new Error('undo 43')
-          })
-          .catch(() => undefined)
-      }),
-      // Its second insert leaves after the savepoint above: rolling back to it would take 45 along.
-      run(async (tx) => {
-        await insert(tx, 44)
-        await insert(tx, 45)
-      }),
-    ])
-    expect(outcomes.map((outcome) => outcome.status)).toEqual([
-      'fulfilled',
-      'fulfilled',
-      'fulfilled',
-      'fulfilled',
-    ])
-    expect(await stored(40, 41, 42, 43, 44, 45)).toEqual([40, 41, 42, 44, 45])
   })
 })
 

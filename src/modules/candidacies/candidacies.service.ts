@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { batchedTransaction } from '../../db/batch'
+import { type BatchLane, batchedTransaction } from '../../db/batch'
 import type { Executor } from '../../db/client'
 import { commitWithLast } from '../../db/transactions'
 import { oneMonthDeadline } from '../../lib/deadlines'
@@ -173,6 +173,9 @@ const isUniqueViolation = (error: unknown) =>
   (error as { code?: string })?.code === '23505' ||
   (error as { cause?: { code?: string } })?.cause?.code === '23505'
 
+/** Sourcings arriving together share a transaction (src/db/batch.ts); requests, so several batches. */
+const sourcingLane: BatchLane = { concurrent: 4 }
+
 /**
  * Sources a person into an open vacancy (Art. 5(1)(b)): the person exists only through this
  * candidacy. Refusals happen before anything is written, and all writes share one transaction.
@@ -193,11 +196,10 @@ export async function sourceCandidate(
       errors: [{ field: 'body.source.collectedAt', message: 'cannot be in the future' }],
     })
   }
-  // Beside the other sourcings arriving meanwhile (src/db/batch.ts): they share round trips and
-  // COMMIT. Two of them racing for one person or address fail their batch on its unique key and
-  // then run one by one, as they would have alone.
+  // Two sourcings racing for one person or address in one batch fail it on the unique key and
+  // then run one by one, as they would have alone. A refusal thrown here reruns its batch so.
   const attempt = () =>
-    batchedTransaction(deps.db, { name: 'sourcing', concurrent: 4 }, async (tx): Promise<CandidacyDetail> => {
+    batchedTransaction(deps.db, sourcingLane, async (tx): Promise<CandidacyDetail> => {
       // One round trip, the transaction's first. Art. 17/21: an erased or objecting person is
       // never sourced again; nothing of this request is kept (the transaction rolls back).
       const [suppressed, vacancy, existing] = await Promise.all([

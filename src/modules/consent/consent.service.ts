@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
-import { batchedTransaction } from '../../db/batch'
+import { type BatchLane, batchedTransaction } from '../../db/batch'
 import type { Executor } from '../../db/client'
 import { commitWithLast } from '../../db/transactions'
 import { pageMessages } from '../../lib/page'
@@ -337,14 +337,16 @@ export async function viewLink(
   return { kind: 'consent_form', language: text.language, consentText: text.body }
 }
 
+/** Answers arriving together share a transaction (src/db/batch.ts); requests, so several batches. */
+const answerLane: BatchLane = { concurrent: 4 }
+
 /** POST of a consent link: records the candidate's answer once; clicking again shows the answer. */
 export async function answerConsent(
   deps: ConsentDeps,
   token: string,
   choice: 'consent' | 'decline',
 ): Promise<LinkOutcome> {
-  // Beside the other answers arriving meanwhile (src/db/batch.ts): they share round trips and COMMIT.
-  return batchedTransaction(deps.db, { name: 'consent.answer', concurrent: 4 }, async (tx) => {
+  return batchedTransaction(deps.db, answerLane, async (tx) => {
     const context = await lockAnswerContext(tx, hashLinkToken(token))
     if (!usableLink(context, 'consent')) return { kind: 'invalid' }
     const now = deps.clock.now()

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { UnrecoverableError } from 'bullmq'
 import { z } from 'zod'
-import { batchedTransaction } from '../../db/batch'
+import { type BatchLane, batchedTransaction } from '../../db/batch'
 import type { Executor } from '../../db/client'
 import { commitWithLast } from '../../db/transactions'
 import { addWorkingDays, endOfLocalDay, localDate } from '../../lib/deadlines'
@@ -60,6 +60,17 @@ export const staffTemplates = ['consent_request', 'art14_notice', 'introduction_
 export type StaffTemplate = (typeof staffTemplates)[number]
 
 const JOB_NAME = 'send'
+
+/**
+ * Group commit (src/db/batch.ts) for a mail's three transactions: queuing it, preparing it just
+ * before the send, recording it after. One batch at a time each: the mail path is CPU-bound on
+ * the whole machine, and so its batches grow largest.
+ */
+const lanes = {
+  enqueue: { concurrent: 1 },
+  prepare: { concurrent: 1 },
+  record: { concurrent: 1 },
+} satisfies Record<string, BatchLane>
 
 /** Where a mail may go: the person's first address that has not bounced hard. */
 function deliverableAddress(emails: PersonEmailRow[]): PersonEmailRow | undefined {
@@ -143,35 +154,30 @@ export async function enqueueOutreach(
   template: MailTemplate,
   options: { language?: 'nl' | 'en' | undefined; dedupeKey?: string } = {},
 ): Promise<{ messageId: string; created: boolean }> {
-  // Beside the other requests' (src/db/batch.ts). A refusal is returned, not thrown: thrown, it
-  // would make the whole batch run again one by one.
-  const result = await batchedTransaction(
-    deps.db,
-    { name: 'outreach.enqueue', concurrent: 1 },
-    async (tx) => {
-      // One round trip: the candidacy's lock, then the person's (the lock order), and the addresses.
-      const [context, { person, emails }] = await Promise.all([
-        lockCandidacyContext(tx, candidacyId),
-        lockPersonOfCandidacy(tx, { candidacyId }),
-      ])
-      if (!context) return { refused: new AppError('candidacy.not_found') }
-      const now = deps.clock.now()
-      const refused = await refusal(deps, tx, template, context, person, emails, now)
-      if (refused) return { refused: refused.error }
-      const { row, created } = await insertMessageOnce(tx, {
-        id: randomUUID(),
-        candidacyId,
-        template,
-        language: options.language ?? person!.language,
-        status: 'queued',
-        requestedBy,
-        dedupeKey: options.dedupeKey ?? `${template}:${candidacyId}`,
-        queuedAt: now,
-        statusAt: now,
-      })
-      return { messageId: row.id, created }
-    },
-  )
+  // A refusal is returned, not thrown: thrown, it would make its whole batch run again one by one.
+  const result = await batchedTransaction(deps.db, lanes.enqueue, async (tx) => {
+    // One round trip: the candidacy's lock, then the person's (the lock order), and the addresses.
+    const [context, { person, emails }] = await Promise.all([
+      lockCandidacyContext(tx, candidacyId),
+      lockPersonOfCandidacy(tx, { candidacyId }),
+    ])
+    if (!context) return { refused: new AppError('candidacy.not_found') }
+    const now = deps.clock.now()
+    const refused = await refusal(deps, tx, template, context, person, emails, now)
+    if (refused) return { refused: refused.error }
+    const { row, created } = await insertMessageOnce(tx, {
+      id: randomUUID(),
+      candidacyId,
+      template,
+      language: options.language ?? person!.language,
+      status: 'queued',
+      requestedBy,
+      dedupeKey: options.dedupeKey ?? `${template}:${candidacyId}`,
+      queuedAt: now,
+      statusAt: now,
+    })
+    return { messageId: row.id, created }
+  })
   if ('refused' in result) throw result.refused
   await queueMessages(deps, [result.messageId])
   return result
@@ -461,78 +467,71 @@ export async function sendMessage(
   attempt: SendAttempt,
 ): Promise<SendOutcome> {
   if (attempt.acceptedAs) return recordAccepted(deps, messageId, attempt.acceptedAs)
-  // Beside the other jobs' (src/db/batch.ts): concurrent sends share round trips and a COMMIT.
-  const prepared = await batchedTransaction(
-    deps.db,
-    { name: 'outreach.prepare', concurrent: 1 },
-    async (tx) => {
-      // One round trip, in the lock order a withdrawal follows too: the candidacy, its person (with
-      // the addresses), then the message.
-      const [context, { person, emails }, message] = await Promise.all([
-        lockContextOfMessage(tx, messageId),
-        lockPersonOfMessage(tx, { id: messageId }),
-        lockMessage(tx, messageId),
-      ])
-      if (!message || TERMINAL.has(message.status)) return undefined
-      const now = deps.clock.now()
-      if (!message.candidacyId) {
-        // Mail about a request goes out even after erasure or objection: the person asked (Art. 12(3)).
-        // Other direct mail (a talent-pool renewal) still respects the suppression list.
-        if (
-          !message.subjectRequestId &&
-          (await isSuppressed(tx, deps.config.SERVER_SECRET!, [normaliseEmail(message.toAddress ?? '')]))
-        ) {
-          await updateMessage(tx, message.id, {
-            status: 'cancelled',
-            statusReason: 'suppressed',
-            statusAt: now,
-            dedupeKey: releasedDedupeKey,
-          })
-          return { cancelled: true as const }
-        }
-        const changes = { status: 'sending' as const, attempts: message.attempts + 1, statusAt: now }
-        await updateMessage(tx, message.id, changes)
-        return { cancelled: false as const, message: { ...message, ...changes }, context: undefined }
-      }
-      if (!context) throw new UnrecoverableError('message without candidacy')
-      // One round trip: the checks (suppression) and, on a first attempt, what the mail is about.
-      const [refused, subjectMatter] = await Promise.all([
-        refusal(deps, tx, message.template, context, person, emails, now),
-        message.subject === null ? mailSubjectMatter(tx, context) : undefined,
-      ])
-      if (refused) {
-        await commitWithLast(
-          tx,
-          updateMessage(tx, message.id, {
-            status: 'cancelled',
-            statusReason: refused.code,
-            statusAt: now,
-            dedupeKey: releasedDedupeKey,
-          }),
-        )
+  const prepared = await batchedTransaction(deps.db, lanes.prepare, async (tx) => {
+    // One round trip, in the lock order a withdrawal follows too: the candidacy, its person (with
+    // the addresses), then the message.
+    const [context, { person, emails }, message] = await Promise.all([
+      lockContextOfMessage(tx, messageId),
+      lockPersonOfMessage(tx, { id: messageId }),
+      lockMessage(tx, messageId),
+    ])
+    if (!message || TERMINAL.has(message.status)) return undefined
+    const now = deps.clock.now()
+    if (!message.candidacyId) {
+      // Mail about a request goes out even after erasure or objection: the person asked (Art. 12(3)).
+      // Other direct mail (a talent-pool renewal) still respects the suppression list.
+      if (
+        !message.subjectRequestId &&
+        (await isSuppressed(tx, deps.config.SERVER_SECRET!, [normaliseEmail(message.toAddress ?? '')]))
+      ) {
+        await updateMessage(tx, message.id, {
+          status: 'cancelled',
+          statusReason: 'suppressed',
+          statusAt: now,
+          dedupeKey: releasedDedupeKey,
+        })
         return { cancelled: true as const }
       }
-      const address = deliverableAddress(emails)!
-      const prepared = subjectMatter
-        ? await prepareMail(deps, tx, message, context, person!, address, subjectMatter)
-        : undefined
-      // A retry goes only to an address the person still has: one rectified meanwhile (Art. 16)
-      // may have been someone else's, so the mail follows the correction.
-      const stillTheirs = emails.some(
-        (email) => email.address === message.toAddress && !email.undeliverableAt,
+      const changes = { status: 'sending' as const, attempts: message.attempts + 1, statusAt: now }
+      await updateMessage(tx, message.id, changes)
+      return { cancelled: false as const, message: { ...message, ...changes }, context: undefined }
+    }
+    if (!context) throw new UnrecoverableError('message without candidacy')
+    // One round trip: the checks (suppression) and, on a first attempt, what the mail is about.
+    const [refused, subjectMatter] = await Promise.all([
+      refusal(deps, tx, message.template, context, person, emails, now),
+      message.subject === null ? mailSubjectMatter(tx, context) : undefined,
+    ])
+    if (refused) {
+      await commitWithLast(
+        tx,
+        updateMessage(tx, message.id, {
+          status: 'cancelled',
+          statusReason: refused.code,
+          statusAt: now,
+          dedupeKey: releasedDedupeKey,
+        }),
       )
-      const changes = {
-        ...prepared?.rendered,
-        ...(prepared || stillTheirs ? {} : { toAddress: address.address }),
-        status: 'sending' as const,
-        attempts: message.attempts + 1,
-        statusAt: now,
-      }
-      // The links and the message's update end the transaction: COMMIT goes with them.
-      await commitWithLast(tx, Promise.all([prepared?.writeLinks(), updateMessage(tx, message.id, changes)]))
-      return { cancelled: false as const, message: { ...message, ...changes }, context }
-    },
-  )
+      return { cancelled: true as const }
+    }
+    const address = deliverableAddress(emails)!
+    const prepared = subjectMatter
+      ? await prepareMail(deps, tx, message, context, person!, address, subjectMatter)
+      : undefined
+    // A retry goes only to an address the person still has: one rectified meanwhile (Art. 16)
+    // may have been someone else's, so the mail follows the correction.
+    const stillTheirs = emails.some((email) => email.address === message.toAddress && !email.undeliverableAt)
+    const changes = {
+      ...prepared?.rendered,
+      ...(prepared || stillTheirs ? {} : { toAddress: address.address }),
+      status: 'sending' as const,
+      attempts: message.attempts + 1,
+      statusAt: now,
+    }
+    // The links and the message's update end the transaction: COMMIT goes with them.
+    await commitWithLast(tx, Promise.all([prepared?.writeLinks(), updateMessage(tx, message.id, changes)]))
+    return { cancelled: false as const, message: { ...message, ...changes }, context }
+  })
   if (!prepared) return 'skipped'
   if (prepared.cancelled) return 'cancelled'
 
@@ -581,7 +580,7 @@ async function recordAccepted(
 }
 
 async function recordSent(deps: OutreachDeps, message: MessageRow, providerMessageId: string) {
-  await batchedTransaction(deps.db, { name: 'outreach.record', concurrent: 1 }, async (tx) => {
+  await batchedTransaction(deps.db, lanes.record, async (tx) => {
     const now = deps.clock.now()
     // Art. 14(3): a notice tells the person; the ledger proves when and by which mail.
     const notice = message.candidacyId !== null && noticeTemplates.has(message.template)
