@@ -90,19 +90,18 @@ class TransactionBatcher {
         .transaction(async (tx) => {
           shareTransaction(tx)
           let savepointRefused = false
-          // The transaction as the pieces see it: the same, but for savepoints.
-          const shared = Object.create(tx, {
-            transaction: {
-              value: () => {
-                savepointRefused = true
-                return Promise.reject(new SharedTransactionFailed())
-              },
+          // The pieces' savepoints are refused (an own property over drizzle's method, on this
+          // transaction only: the object keeps its prototype, so hot code stays monomorphic).
+          Object.defineProperty(tx, 'transaction', {
+            value: () => {
+              savepointRefused = true
+              return Promise.reject(new SharedTransactionFailed())
             },
-          }) as Executor
+          })
           // Issued first, in the same write as the pieces' first statements.
           const bounded = queryRows(tx, sql`set local lock_timeout = ${sql.raw(`'${SHARED_LOCK_WAIT}'`)}`)
           // Settled, not Promise.all: the transaction ends only when every piece has stopped.
-          const settled = await Promise.allSettled([bounded, ...batch.map((pending) => pending.work(shared))])
+          const settled = await Promise.allSettled([bounded, ...batch.map((pending) => pending.work(tx))])
           if (savepointRefused || settled.some((outcome) => outcome.status === 'rejected')) {
             throw new SharedTransactionFailed()
           }
