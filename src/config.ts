@@ -128,8 +128,10 @@ export const configSchema = z.object({
   MAIL_RATE_PER_SECOND: positiveInt.default(50).describe('mails per second per transport'),
   MAIL_CONCURRENCY: positiveInt
     .max(100)
-    .default(10)
-    .describe('mails the worker sends at once, in each process'),
+    .default(50)
+    .describe(
+      'mails the worker has under way at once, in each process (they mostly wait on PostgreSQL and SMTP)',
+    ),
   MAIL_RETRY_DELAY_MS: positiveInt
     .default(5000)
     .describe('first retry delay of a transient mail failure; it doubles on each of the 8 attempts'),

@@ -217,7 +217,7 @@ export const benchCases: BenchCase[] = [
         MAIL_TRANSPORT: 'smtp',
         SMTP_URL: sink.url,
         MAIL_RATE_PER_SECOND: '100000',
-        MAIL_CONCURRENCY: '20',
+        MAIL_CONCURRENCY: '50',
       }
       // About the size of a rendered Art. 14 notice.
       const body = 'Candor benchmark mail. '.repeat(180)

@@ -1,0 +1,26 @@
+// The mail transport's own thread (see ./mailer.ts): nodemailer builds each MIME message and speaks
+// SMTP here, on an event loop that nothing else keeps busy, so neither waits for the API and the
+// queue's work, and that work does not wait for them. Plain JavaScript: a worker thread does not
+// inherit the TypeScript loader of the process that starts it.
+import { parentPort, workerData } from 'node:worker_threads'
+import nodemailer from 'nodemailer'
+
+const transporter = nodemailer.createTransport(workerData.transport)
+
+parentPort.on('message', (request) => {
+  if (request.type === 'close') {
+    transporter.close()
+    parentPort.close()
+    return
+  }
+  transporter.sendMail(request.mail).then(
+    (info) => parentPort.postMessage({ id: request.id, messageId: String(info.messageId ?? '') }),
+    // What decides a retry (the SMTP reply code, nodemailer's error code) crosses the thread;
+    // the server's own words stay here, since they can name the recipient.
+    (error) =>
+      parentPort.postMessage({
+        id: request.id,
+        failure: { code: error?.code, responseCode: error?.responseCode, command: error?.command },
+      }),
+  )
+})

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config'
+import { createMailer, isPermanentMailFailure, type OutgoingMail } from '../../src/plugins/mailer'
+import { SmtpSink } from '../helpers/smtp'
+
+const sink = new SmtpSink()
+beforeAll(() => sink.start())
+afterAll(() => sink.stop())
+
+const smtpMailer = (url = `smtp://127.0.0.1:${sink.port}`) =>
+  createMailer(loadConfig({ MAIL_TRANSPORT: 'smtp', SMTP_URL: url }))
+
+const mail = (to: string): OutgoingMail => ({
+  from: 'Candor <candor@candor.test>',
+  to,
+  subject: 'Who we are and why we write',
+  text: 'Plain text',
+  html: '<p>HTML</p>',
+  messageId: `<${to.replace('@', '.')}@candor.test>`,
+  headers: {
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    'X-MSYS-API': { prepared: true, value: '{"metadata":{"candor_message_id":"m-1"}}' },
+  },
+})
+
+describe('the SMTP mailer (its transport in a thread of its own)', () => {
+  it('delivers what it is given, headers as prepared, and answers with our Message-ID', async () => {
+    const mailer = smtpMailer()
+    try {
+      const sent = await Promise.all(['a@thread.test', 'b@thread.test'].map((to) => mailer.send(mail(to))))
+      expect(sent.map((result) => result.providerMessageId)).toEqual([
+        '<a.thread.test@candor.test>',
+        '<b.thread.test@candor.test>',
+      ])
+      const received = sink.received.find((item) => item.to.includes('a@thread.test'))!
+      expect(received.parsed.subject).toBe('Who we are and why we write')
+      // Header names are case-insensitive (nodemailer writes X-Msys-Api); the JSON must arrive unencoded.
+      expect(received.raw).toMatch(/^x-msys-api: \{"metadata":\{"candor_message_id":"m-1"\}\}\r?$/im)
+      expect(received.raw).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click')
+    } finally {
+      await mailer.close()
+    }
+  })
+
+  it("passes on the reply code of a refusal, but not the server's words, which can name the recipient", async () => {
+    const mailer = smtpMailer()
+    sink.failNext(1, 550, 'no mailbox for refused@thread.test')
+    try {
+      const error = await mailer.send(mail('refused@thread.test')).then(
+        () => undefined,
+        (failure: unknown) => failure as Error,
+      )
+      expect(error).toBeInstanceOf(Error)
+      expect(isPermanentMailFailure(error)).toBe(true)
+      expect(error!.message).not.toContain('refused@thread.test')
+    } finally {
+      await mailer.close()
+    }
+  })
+
+  it('reports a server it cannot reach as a failure worth retrying', async () => {
+    // Port 9 (discard) has no listener here: the connection is refused.
+    const mailer = smtpMailer('smtp://127.0.0.1:9')
+    try {
+      const error = (await mailer.send(mail('later@thread.test')).catch((failure: unknown) => failure)) as {
+        code?: string
+      }
+      expect(error.code).toBe('ESOCKET')
+      expect(isPermanentMailFailure(error)).toBe(false)
+    } finally {
+      await mailer.close()
+    }
+  })
+})
