@@ -122,6 +122,11 @@ const placeholders = ({ keys, nulls, expressions }: Shape) =>
  */
 export interface RowInserter<Table extends PgTable, Returned> {
   insert(executor: Executor, row: Table['$inferInsert']): Promise<void>
+  /**
+   * Several rows: those of one set of columns in one statement (built once per set and count),
+   * so a mail's links cost one statement, not one each.
+   */
+  insertAll(executor: Executor, rows: Array<Table['$inferInsert']>): Promise<void>
   /** The row as stored. */
   insertReturning(executor: Executor, row: Table['$inferInsert']): Promise<Returned>
 }
@@ -144,7 +149,46 @@ export function rowInserter<Table extends PgTable>(
       ? insert.onConflictDoNothing({ target: options.ignoreConflictsOn })
       : insert
   }
-  return {
+  const several = new Map<string, (executor: Executor, values: Row) => Promise<unknown>>()
+  const inserter: RowInserter<Table, Table['$inferSelect'] | undefined> = {
+    async insertAll(executor: Executor, rows: Array<Table['$inferInsert']>): Promise<void> {
+      const byShape = new Map<string, { shape: Shape; rows: Row[] }>()
+      for (const row of rows) {
+        const shape = shapeOf(row)
+        const group = byShape.get(shape.id) ?? { shape, rows: [] }
+        group.rows.push(row)
+        byShape.set(shape.id, group)
+      }
+      await Promise.all(
+        [...byShape.values()].map(({ shape, rows: group }) => {
+          if (group.length === 1) return inserter.insert(executor, group[0] as Table['$inferInsert'])
+          const id = `${group.length}:${shape.id}`
+          let run = several.get(id)
+          if (!run) {
+            // Placeholders named by row: `address` of the second row is `address_1`.
+            const numbered = (index: number) =>
+              Object.fromEntries(
+                Object.entries(placeholders(shape)).map(([key, value]) => [
+                  key,
+                  is(value, SQL) ? value : sql.placeholder(`${key}_${index}`),
+                ]),
+              )
+            run = statement((db) => {
+              const insert = db.insert(table).values(group.map((_, index) => numbered(index)) as never)
+              return options.ignoreConflictsOn
+                ? insert.onConflictDoNothing({ target: options.ignoreConflictsOn })
+                : insert
+            })
+            several.set(id, run)
+          }
+          const values: Row = {}
+          group.forEach((row, index) => {
+            for (const key of shape.keys) values[`${key}_${index}`] = row[key]
+          })
+          return run(executor, values)
+        }),
+      )
+    },
     async insert(executor: Executor, row: Table['$inferInsert']): Promise<void> {
       const shape = shapeOf(row)
       let run = plain.get(shape.id)
@@ -165,6 +209,7 @@ export function rowInserter<Table extends PgTable>(
       return inserted
     },
   }
+  return inserter
 }
 
 /** Updates one row by its key column, with a statement built once per set of columns changed. */

@@ -89,6 +89,33 @@ describe.each(drivers)('statements built once (%s)', (_driver, open) => {
     expect((await personById(handle.db, { id: row.id }))[0]).toMatchObject({ location: 'utrecht' })
   })
 
+  it('inserts several rows, each with its own values and nulls, whatever the mix of shapes', async () => {
+    const located = [person({ location: 'Delft' }), person({ location: 'Gouda' })]
+    const sparse = [person({ phone: null }), person({ phone: null }), person({ phone: null })]
+    const alone = person({ headline: 'Only one of its shape' })
+    await personRows.insertAll(handle.db, [
+      located[0]!,
+      sparse[0]!,
+      alone,
+      located[1]!,
+      sparse[1]!,
+      sparse[2]!,
+    ])
+    // The same count and shape again: the statement built for it is used again.
+    const more = [person({ location: 'Breda' }), person({ location: 'Assen' })]
+    await personRows.insertAll(handle.db, more)
+
+    const stored = await peopleByIds(handle.db, {
+      ids: [...located, ...sparse, alone, ...more].map((row) => row.id),
+    })
+    const byId = new Map(stored.map((row) => [row.id, row]))
+    for (const row of [...located, ...more])
+      expect(byId.get(row.id)).toMatchObject({ location: row.location })
+    for (const row of sparse) expect(byId.get(row.id)).toMatchObject({ phone: null, createdAt: at })
+    expect(byId.get(alone.id)).toMatchObject({ headline: 'Only one of its shape' })
+    expect(stored).toHaveLength(8)
+  })
+
   it('skips a row that conflicts when told to, and says so', async () => {
     const once = rowInserter(people, { ignoreConflictsOn: people.id })
     const row = person()

@@ -22,7 +22,7 @@ const linkRows = rowInserter(linkTokens)
 
 /** One statement a link, sent together (a mail makes two or three). */
 export async function insertLinkTokens(db: Executor, rows: NewLinkToken[]): Promise<void> {
-  await Promise.all(rows.map((row) => linkRows.insert(db, row)))
+  await linkRows.insertAll(db, rows)
 }
 
 const linkColumns = {

@@ -36,6 +36,7 @@ import {
   findLinkContext,
   insertLinkTokens,
   lockAnswerContext,
+  type NewLinkToken,
   storeConsentText,
 } from './consent.repository'
 
@@ -132,18 +133,26 @@ export async function issueLink(
   action: 'withdraw' | 'self_service',
   token = newLinkToken(),
 ): Promise<IssuedLink> {
-  const id = randomUUID()
-  await insertLinkTokens(db, [
-    {
-      id,
-      tokenHash: hashLinkToken(token),
-      candidacyId,
-      action,
-      expiresAt: null,
-      createdAt: deps.clock.now(),
-    },
-  ])
-  return { id, token, url: linkUrl(deps.config, action, token) }
+  const row = standingLinkRow(deps, candidacyId, action, token)
+  await insertLinkTokens(db, [row])
+  return { id: row.id!, token, url: linkUrl(deps.config, action, token) }
+}
+
+/** A link that never expires (withdraw, see-or-delete): Art. 7(3) withdrawal stays one click away. */
+export function standingLinkRow(
+  deps: Pick<Services, 'clock'>,
+  candidacyId: string,
+  action: 'withdraw' | 'self_service',
+  token: string,
+): NewLinkToken {
+  return {
+    id: randomUUID(),
+    tokenHash: hashLinkToken(token),
+    candidacyId,
+    action,
+    expiresAt: null,
+    createdAt: deps.clock.now(),
+  }
 }
 
 export interface ConsentRequest {

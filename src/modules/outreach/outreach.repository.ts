@@ -7,6 +7,7 @@ import {
   personOfCandidacy,
 } from '../candidacies/candidacies.repository'
 import { candidacies, facts, owedNoticeStatuses } from '../candidacies/candidacies.tables'
+import { clients } from '../clients/clients.tables'
 import { linkTokens } from '../consent/consent.tables'
 import { lockedPersonThrough } from '../people/people.repository'
 import { vacancies } from '../vacancies/vacancies.tables'
@@ -144,17 +145,36 @@ export async function hasSentMessage(db: Executor, candidacyId: string): Promise
   return rows.length > 0
 }
 
-const factKinds = statement((db) =>
+const subjectMatter = statement((db) =>
   db
-    .selectDistinct({ kind: facts.kind })
-    .from(facts)
-    .where(eq(facts.candidacyId, sql.placeholder('candidacyId'))),
+    .select({
+      vacancy: {
+        title: vacancies.title,
+        purpose: vacancies.purpose,
+        legalBasis: vacancies.legalBasis,
+        retentionDays: vacancies.retentionDays,
+      },
+      client: { name: clients.name, country: clients.country },
+      // As text: a driver hands an array of an enum type over unparsed.
+      factKinds: sql<
+        string[]
+      >`array(select distinct ${facts.kind}::text from ${facts} where ${facts.candidacyId} = ${sql.placeholder('candidacyId')})`,
+    })
+    .from(candidacies)
+    .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
+    .innerJoin(clients, eq(clients.id, vacancies.clientId))
+    .where(eq(candidacies.id, sql.placeholder('candidacyId'))),
 )
 
-/** The kinds of facts held for a candidacy: the categories of data a mail must name (Art. 14(1)(d)). */
-export async function factKindsOf(db: Executor, candidacyId: string): Promise<string[]> {
-  const rows = await factKinds(db, { candidacyId })
-  return rows.map((row) => row.kind).sort()
+export type MailSubjectMatter = NonNullable<Awaited<ReturnType<typeof mailSubjectMatter>>>
+
+/**
+ * What a candidacy's mail is about, in one statement: the vacancy and its client (who we write
+ * for), and the kinds of facts held, which are the categories of data it must name (Art. 14(1)(d)).
+ */
+export async function mailSubjectMatter(db: Executor, candidacyId: string) {
+  const [row] = await subjectMatter(db, { candidacyId })
+  return row && { ...row, factKinds: [...row.factKinds].sort() }
 }
 
 /** The consent text and expiry of the candidacy's newest consent link (a reminder repeats that request). */

@@ -19,13 +19,11 @@ import {
 } from '../candidacies/candidacies.repository'
 import { ENDED_STAGES, effectiveConsentState } from '../candidacies/candidacies.service'
 import { owedNoticeStatuses } from '../candidacies/candidacies.tables'
-import { findClient } from '../clients/clients.repository'
 import { insertLinkTokens } from '../consent/consent.repository'
-import { issueLink, linkUrl, requestConsentInTransaction } from '../consent/consent.service'
+import { linkUrl, requestConsentInTransaction, standingLinkRow } from '../consent/consent.service'
 import { appendToLockedChain } from '../ledger/ledger.service'
 import type { PersonEmailRow, PersonRow } from '../people/people.repository'
 import { isSuppressed } from '../suppression/suppression.service'
-import { findVacancyDetail } from '../vacancies/vacancies.repository'
 import {
   fillLinks,
   type LinkAction,
@@ -35,7 +33,6 @@ import {
   renderMail,
 } from './outreach.render'
 import {
-  factKindsOf,
   findMessage,
   insertMessageOnce,
   isErasureRequest,
@@ -44,7 +41,9 @@ import {
   lockContextOfMessage,
   lockMessage,
   lockPersonOfMessage,
+  type MailSubjectMatter,
   type MessageRow,
+  mailSubjectMatter,
   openConsentRequests,
   releasedDedupeKey,
   sentUnlessReported,
@@ -199,22 +198,6 @@ const linksIn = (template: MailTemplate): LinkAction[] =>
     ? ['consent', 'withdraw', 'self_service']
     : ['withdraw', 'self_service']
 
-/** What a first attempt renders from, read in the same round trip as the person. */
-interface MailSubjectMatter {
-  vacancy: Awaited<ReturnType<typeof findVacancyDetail>>
-  client: Awaited<ReturnType<typeof findClient>>
-  factKinds: MailFacts['factKinds']
-}
-
-async function mailSubjectMatter(tx: Executor, context: CandidacyContext): Promise<MailSubjectMatter> {
-  const [vacancy, client, factKinds] = await Promise.all([
-    findVacancyDetail(tx, context.vacancy.id),
-    findClient(tx, context.vacancy.clientId),
-    factKindsOf(tx, context.candidacy.id),
-  ])
-  return { vacancy, client, factKinds }
-}
-
 /**
  * First attempt: makes the links (consent requests through the consent service, so the text,
  * links and consent_requested event are the same as for any request) and renders the mail once.
@@ -265,14 +248,16 @@ async function prepareMail(
       ])
     }
   }
-  if (!vacancy || !client) throw new UnrecoverableError('the vacancy or client is gone')
+  // A consent request's withdraw link came with it; one statement for the links still to make.
+  const standing =
+    message.template === 'consent_request'
+      ? (['self_service'] as const)
+      : (['withdraw', 'self_service'] as const)
   const writeLinks = () =>
-    Promise.all([
-      message.template === 'consent_request'
-        ? undefined
-        : issueLink(deps, tx, candidacyId, 'withdraw', tokens.withdraw),
-      issueLink(deps, tx, candidacyId, 'self_service', tokens.self_service),
-    ])
+    insertLinkTokens(
+      tx,
+      standing.map((action) => standingLinkRow(deps, candidacyId, action, tokens[action]!)),
+    )
   const links = Object.fromEntries(
     linksIn(message.template).map((action) => [
       action,
@@ -500,7 +485,7 @@ export async function sendMessage(
     // One round trip: the checks (suppression) and, on a first attempt, what the mail is about.
     const [refused, subjectMatter] = await Promise.all([
       refusal(deps, tx, message.template, context, person, emails, now),
-      message.subject === null ? mailSubjectMatter(tx, context) : undefined,
+      message.subject === null ? mailSubjectMatter(tx, context.candidacy.id) : undefined,
     ])
     if (refused) {
       await commitWithLast(
@@ -515,6 +500,8 @@ export async function sendMessage(
       return { cancelled: true as const }
     }
     const address = deliverableAddress(emails)!
+    if (message.subject === null && !subjectMatter)
+      throw new UnrecoverableError('the vacancy or client is gone')
     const prepared = subjectMatter
       ? await prepareMail(deps, tx, message, context, person!, address, subjectMatter)
       : undefined

@@ -127,6 +127,8 @@ describe('outreach mail', () => {
     expect(parsed.subject).toBeTruthy()
     expect(parsed.text).toContain('Stadsfietsen Utrecht B.V.')
     expect(parsed.text).toContain('Recruiting a senior backend engineer')
+    // Art. 14(1)(d): the categories held, from the candidacy's facts (a skill was sourced).
+    expect(parsed.text).toMatch(/^\s*- your name and e-mail address\s*$[\s\S]*^\s*- skills\s*$/m)
     expect(parsed.html).toContain('Stadsfietsen Utrecht B.V.')
     expect(parsed.messageId).toBe(`<${accepted.messageId}@candor.test>`)
     const consentUrl = parsed.text!.match(/http:\/\/candor\.test\/c\/[A-Za-z0-9_-]{43}/)?.[0]
