@@ -27,6 +27,8 @@ export interface LoadResult {
   operations?: number
   /** CPU seconds of the subject's own process over the measurement, where the subject knows it. */
   cpuSeconds?: number
+  /** PostgreSQL's CPU seconds over the measurement, where the subject measures a part of its run. */
+  postgresCpuSeconds?: number
 }
 
 /** CPU milliseconds per operation, steadier than a rate on a shared machine. */
@@ -94,7 +96,7 @@ function processCpuSeconds(pid: number): number {
  * load it): the live ones, and through the postmaster's children's times the backends that
  * exited (a baseline closes its connections before its measurement ends).
  */
-function postgresCpuSeconds(): number {
+export function postgresCpuSeconds(): number {
   let seconds = 0
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
@@ -211,7 +213,7 @@ export async function compare(benchCase: string, unit: string, subjects: Subject
         const perOperation = (seconds: number) => (seconds * 1000) / result.operations!
         costs[index]!.push({
           processMs: perOperation(result.cpuSeconds ?? own() - before.own),
-          postgresMs: perOperation(postgresCpuSeconds() - before.postgres),
+          postgresMs: perOperation(result.postgresCpuSeconds ?? postgresCpuSeconds() - before.postgres),
         })
       }
     }
