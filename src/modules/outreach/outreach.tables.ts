@@ -71,6 +71,7 @@ export const messages = pgTable(
     dedupeKey: text('dedupe_key'),
     toAddress: text('to_address'),
     subject: text('subject'),
+    /** Stored uncompressed (STORAGE EXTERNAL, migration 0011): written on every send, erased soon. */
     bodyText: text('body_text'),
     bodyHtml: text('body_html'),
     /** Our Message-ID header, and the provider's id (SparkPost transmission id / SMTP response). */
