@@ -48,3 +48,28 @@ export async function jobsToRequeue(
   }
   return missing
 }
+
+type BulkJobs = Parameters<Queue['addBulk']>[0]
+
+const gathering = new WeakMap<Queue, { jobs: BulkJobs; added: Promise<unknown> }>()
+
+/**
+ * Adds jobs together with those other callers add to the same queue in the same turn of the event
+ * loop: one `addBulk`, one round trip to Redis (a group-committed batch of requests queues its
+ * mails at once). Each caller learns whether its jobs went in; a failure fails them all, and the
+ * jobs are then re-derived from PostgreSQL like any lost job.
+ */
+export function addJobsTogether(queue: Queue, jobs: BulkJobs): Promise<unknown> {
+  let gathered = gathering.get(queue)
+  if (!gathered) {
+    const started = { jobs: [] as BulkJobs, added: Promise.resolve() as Promise<unknown> }
+    started.added = new Promise((resolve) => setImmediate(resolve)).then(() => {
+      gathering.delete(queue)
+      return queue.addBulk(started.jobs)
+    })
+    gathered = started
+    gathering.set(queue, gathered)
+  }
+  gathered.jobs.push(...jobs)
+  return gathered.added
+}

@@ -10,7 +10,7 @@ import { AppError } from '../../lib/problems'
 import { derivedLinkToken, hashLinkToken } from '../../lib/tokens'
 import type { OutgoingMail, PreparedHeader } from '../../plugins/mailer'
 import { isPermanentMailFailure } from '../../plugins/mailer'
-import { jobsToRequeue } from '../../queue/queues'
+import { addJobsTogether, jobsToRequeue } from '../../queue/queues'
 import type { Services } from '../../services'
 import {
   type CandidacyContext,
@@ -129,7 +129,8 @@ type SendJobPayload = z.infer<typeof sendJobPayload>
 
 function addSendJobs(deps: Pick<Services, 'queues'>, payloads: SendJobPayload[]) {
   // The job id is the message id: adding it twice (a retried request, the reconciler) is a no-op.
-  return deps.queues.outreach.addBulk(
+  return addJobsTogether(
+    deps.queues.outreach,
     payloads.map((data) => ({ name: JOB_NAME, data, opts: { jobId: data.messageId } })),
   )
 }
