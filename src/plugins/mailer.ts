@@ -126,9 +126,14 @@ function threadTransport(options: string | Record<string, unknown>): Transport {
       const id = nextId++
       const running = thread
       return new Promise<string>((resolve, reject) => {
+        try {
+          running.postMessage({ type: 'send', id, mail })
+        } catch (error) {
+          // A mail that cannot be passed on (not plain data) never reaches the thread.
+          return reject(error)
+        }
         pending.set(id, { resolve, reject })
         running.ref()
-        running.postMessage({ type: 'send', id, mail })
       })
     },
     async close() {

@@ -58,6 +58,19 @@ describe('the SMTP mailer (its transport in a thread of its own)', () => {
     }
   })
 
+  it('refuses a mail that is not plain data at once, and sends the next one', async () => {
+    const mailer = smtpMailer()
+    try {
+      const odd = { ...mail('odd@thread.test'), headers: { 'X-Odd': (() => 'no') as unknown as string } }
+      await expect(mailer.send(odd)).rejects.toThrow()
+      expect((await mailer.send(mail('next@thread.test'))).providerMessageId).toBe(
+        '<next.thread.test@candor.test>',
+      )
+    } finally {
+      await mailer.close()
+    }
+  })
+
   it('reports a server it cannot reach as a failure worth retrying', async () => {
     // Port 9 (discard) has no listener here: the connection is refused.
     const mailer = smtpMailer('smtp://127.0.0.1:9')
