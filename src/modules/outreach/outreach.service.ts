@@ -61,14 +61,16 @@ export type StaffTemplate = (typeof staffTemplates)[number]
 const JOB_NAME = 'send'
 
 /**
- * Group commit (src/db/batch.ts) for a mail's three transactions: queuing it, preparing it just
- * before the send, recording it after. One batch at a time each: the mail path is CPU-bound on
- * the whole machine, and so its batches grow largest.
+ * Group commit (src/db/batch.ts) for a mail's three transactions: queuing it (the API), and in
+ * the worker preparing it just before the send and recording it after. The worker's two share a
+ * lane: one mail's record and another's preparation then share a transaction and its COMMIT
+ * (half the transactions a mail; PostgreSQL's CPU a mail fell by a sixth, 2026-12-05). Two of
+ * them that append to one candidacy's ledger meet its chain key and run alone. One batch at a
+ * time each: the mail path is CPU-bound on the whole machine, and so its batches grow largest.
  */
 const lanes = {
   enqueue: { concurrent: 1 },
-  prepare: { concurrent: 1 },
-  record: { concurrent: 1 },
+  worker: { concurrent: 1 },
 } satisfies Record<string, BatchLane>
 
 /** Where a mail may go: the person's first address that has not bounced hard. */
@@ -453,7 +455,7 @@ export async function sendMessage(
   attempt: SendAttempt,
 ): Promise<SendOutcome> {
   if (attempt.acceptedAs) return recordAccepted(deps, messageId, attempt.acceptedAs)
-  const prepared = await batchedTransaction(deps.db, lanes.prepare, async (tx) => {
+  const prepared = await batchedTransaction(deps.db, lanes.worker, async (tx) => {
     // One round trip, in the lock order a withdrawal follows too: the candidacy, its person (with
     // the addresses), then the message.
     const [context, { person, emails }, message] = await Promise.all([
@@ -568,7 +570,7 @@ async function recordAccepted(
 }
 
 async function recordSent(deps: OutreachDeps, message: MessageRow, providerMessageId: string) {
-  await batchedTransaction(deps.db, lanes.record, async (tx) => {
+  await batchedTransaction(deps.db, lanes.worker, async (tx) => {
     const now = deps.clock.now()
     // Art. 14(3): a notice tells the person; the ledger proves when and by which mail.
     const notice = message.candidacyId !== null && noticeTemplates.has(message.template)
