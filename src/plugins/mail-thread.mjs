@@ -6,21 +6,38 @@ import { parentPort, workerData } from 'node:worker_threads'
 import nodemailer from 'nodemailer'
 
 const transporter = nodemailer.createTransport(workerData.transport)
+let inFlight = 0
+let closing = false
+
+// Closing waits for every mail already handed over to be sent and answered: one accepted while
+// the pool closed must be reported as sent, or its retry would send it again.
+const closeWhenDone = () => {
+  if (!closing || inFlight > 0) return
+  transporter.close()
+  parentPort.close()
+}
 
 parentPort.on('message', (request) => {
   if (request.type === 'close') {
-    transporter.close()
-    parentPort.close()
+    closing = true
+    closeWhenDone()
     return
   }
-  transporter.sendMail(request.mail).then(
-    (info) => parentPort.postMessage({ id: request.id, messageId: String(info.messageId ?? '') }),
-    // What decides a retry (the SMTP reply code, nodemailer's error code) crosses the thread;
-    // the server's own words stay here, since they can name the recipient.
-    (error) =>
-      parentPort.postMessage({
-        id: request.id,
-        failure: { code: error?.code, responseCode: error?.responseCode, command: error?.command },
-      }),
-  )
+  inFlight++
+  transporter
+    .sendMail(request.mail)
+    .then(
+      (info) => parentPort.postMessage({ id: request.id, messageId: String(info.messageId ?? '') }),
+      // What decides a retry (the SMTP reply code, nodemailer's error code) crosses the thread;
+      // the server's own words stay here, since they can name the recipient.
+      (error) =>
+        parentPort.postMessage({
+          id: request.id,
+          failure: { code: error?.code, responseCode: error?.responseCode, command: error?.command },
+        }),
+    )
+    .finally(() => {
+      inFlight--
+      closeWhenDone()
+    })
 })

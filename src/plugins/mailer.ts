@@ -113,6 +113,8 @@ function threadTransport(options: string | Record<string, unknown>): Transport {
       if ('failure' in reply) waiting?.reject(new MailSendError(reply.failure))
       else waiting?.resolve(reply.messageId)
     })
+    // A thread that fails (it could not load, nodemailer threw) exits: `exit` fails its sends, and
+    // their jobs' failures say ETHREAD in the worker's log.
     started.on('error', () => undefined)
     started.on('exit', () => {
       if (thread === started) thread = undefined
@@ -142,7 +144,7 @@ function threadTransport(options: string | Record<string, unknown>): Transport {
       if (!running) return
       const exited = new Promise((resolve) => running.once('exit', resolve))
       running.postMessage({ type: 'close' })
-      // Closing the pool lets sends in flight finish; a thread that hangs is ended after 10 s.
+      // The thread lets sends in flight finish and answer, then exits; one that hangs is ended after 10 s.
       const timer = setTimeout(() => void running.terminate(), 10_000)
       await exited
       clearTimeout(timer)
@@ -179,16 +181,7 @@ export function createMailer(config: Config): Mailer {
   return {
     transport: config.mailTransport,
     async send(mail) {
-      const messageId = await transport.send({
-        from: mail.from,
-        to: mail.to,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        messageId: mail.messageId,
-        headers: mail.headers,
-      })
-      return { providerMessageId: messageId || mail.messageId }
+      return { providerMessageId: (await transport.send(mail)) || mail.messageId }
     },
     captured: () => [...captured],
     close: () => transport.close(),

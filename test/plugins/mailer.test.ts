@@ -71,6 +71,16 @@ describe('the SMTP mailer (its transport in a thread of its own)', () => {
     }
   })
 
+  it('closing lets a send in flight finish and answer: an accepted mail is never reported as failed', async () => {
+    const mailer = smtpMailer()
+    await mailer.send(mail('opening@thread.test'))
+    // Close right behind a send: the thread has the mail, the pool has not taken it yet.
+    const sending = mailer.send(mail('closing@thread.test'))
+    await mailer.close()
+    expect((await sending).providerMessageId).toBe('<closing.thread.test@candor.test>')
+    expect(sink.received.some((item) => item.to.includes('closing@thread.test'))).toBe(true)
+  })
+
   it('reports a server it cannot reach as a failure worth retrying', async () => {
     // Port 9 (discard) has no listener here: the connection is refused.
     const mailer = smtpMailer('smtp://127.0.0.1:9')
