@@ -108,11 +108,12 @@ function shapeOf(row: Row): Shape {
   const named = [...expressions].map(([key, expression]) => `${key}=${expressionId(expression)}`)
   return { id: `${keys.join(',')}|${nulls.join(',')}|${named.join(',')}`, keys, nulls, expressions }
 }
-const placeholders = ({ keys, nulls, expressions }: Shape) =>
+/** The values of a row of this shape; `name` names each placeholder (a row's index, when several). */
+const placeholders = ({ keys, nulls, expressions }: Shape, name = (key: string) => key) =>
   Object.fromEntries(
     keys.map((key) => [
       key,
-      expressions.get(key) ?? (nulls.includes(key) ? sql`null` : sql.placeholder(key)),
+      expressions.get(key) ?? (nulls.includes(key) ? sql`null` : sql.placeholder(name(key))),
     ]),
   )
 
@@ -143,8 +144,16 @@ export function rowInserter<Table extends PgTable>(
 ): RowInserter<Table, Table['$inferSelect'] | undefined> {
   const plain = new Map<string, (executor: Executor, values: Row) => Promise<unknown>>()
   const returning = new Map<string, (executor: Executor, values: Row) => Promise<unknown>>()
-  const insertOf = (db: Database, shape: Shape) => {
-    const insert = db.insert(table).values(placeholders(shape) as never)
+  const insertOf = (db: Database, shape: Shape, count?: number) => {
+    const insert = db
+      .insert(table)
+      .values(
+        (count === undefined
+          ? placeholders(shape)
+          : Array.from({ length: count }, (_, index) =>
+              placeholders(shape, (key) => `${key}_${index}`),
+            )) as never,
+      )
     return options.ignoreConflictsOn
       ? insert.onConflictDoNothing({ target: options.ignoreConflictsOn })
       : insert
@@ -166,19 +175,7 @@ export function rowInserter<Table extends PgTable>(
           let run = several.get(id)
           if (!run) {
             // Placeholders named by row: `address` of the second row is `address_1`.
-            const numbered = (index: number) =>
-              Object.fromEntries(
-                Object.entries(placeholders(shape)).map(([key, value]) => [
-                  key,
-                  is(value, SQL) ? value : sql.placeholder(`${key}_${index}`),
-                ]),
-              )
-            run = statement((db) => {
-              const insert = db.insert(table).values(group.map((_, index) => numbered(index)) as never)
-              return options.ignoreConflictsOn
-                ? insert.onConflictDoNothing({ target: options.ignoreConflictsOn })
-                : insert
-            })
+            run = statement((db) => insertOf(db, shape, group.length))
             several.set(id, run)
           }
           const values: Row = {}

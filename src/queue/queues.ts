@@ -62,12 +62,12 @@ const gathering = new WeakMap<Queue, { jobs: BulkJobs; added: Promise<unknown> }
 export function addJobsTogether(queue: Queue, jobs: BulkJobs): Promise<unknown> {
   let gathered = gathering.get(queue)
   if (!gathered) {
-    const started = { jobs: [] as BulkJobs, added: Promise.resolve() as Promise<unknown> }
-    started.added = new Promise((resolve) => setImmediate(resolve)).then(() => {
+    const turn: BulkJobs = []
+    const added = new Promise((next) => setImmediate(next)).then(() => {
       gathering.delete(queue)
-      return queue.addBulk(started.jobs)
+      return queue.addBulk(turn)
     })
-    gathered = started
+    gathered = { jobs: turn, added }
     gathering.set(queue, gathered)
   }
   gathered.jobs.push(...jobs)

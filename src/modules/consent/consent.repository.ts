@@ -20,7 +20,7 @@ export async function findConsentText(db: Executor, hash: string) {
 
 const linkRows = rowInserter(linkTokens)
 
-/** One statement a link, sent together (a mail makes two or three). */
+/** Links of the same columns in one statement (a mail's withdraw and see-or-delete links). */
 export async function insertLinkTokens(db: Executor, rows: NewLinkToken[]): Promise<void> {
   await linkRows.insertAll(db, rows)
 }

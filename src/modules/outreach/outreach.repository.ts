@@ -174,7 +174,8 @@ export type MailSubjectMatter = NonNullable<Awaited<ReturnType<typeof mailSubjec
  */
 export async function mailSubjectMatter(db: Executor, candidacyId: string) {
   const [row] = await subjectMatter(db, { candidacyId })
-  return row && { ...row, factKinds: [...row.factKinds].sort() }
+  row?.factKinds.sort()
+  return row
 }
 
 /** The consent text and expiry of the candidacy's newest consent link (a reminder repeats that request). */
