@@ -9,6 +9,14 @@ export interface SocketTarget {
 
 /** postgres.js writes a chunk of this size at once; smaller ones wait for the next check phase. */
 const EARLY_WRITE_BYTES = 1024
+/**
+ * What the socket may hold before its `write` says "full". postgres.js takes that answer as a
+ * full connection and sends every statement queued behind it alone, one round trip each, until
+ * the queue is empty: writes held for one turn (below) must stay under it. At Node's default
+ * (16 KB) two mails' bodies were enough, and a shared transaction's tail went out a statement a
+ * round trip. A socket whose server stops reading still says so, past this.
+ */
+const HELD_WRITES_BYTES = 8 * 1024 * 1024
 
 /**
  * The socket postgres.js gets (its `socket` option), returned at once and still connecting:
@@ -24,9 +32,11 @@ const EARLY_WRITE_BYTES = 1024
  * buffers); nothing waits longer than the turn it was written in.
  */
 export function coalescingSocket(target: SocketTarget): net.Socket {
+  // net.Socket hands its options to stream.Duplex; @types/node's NetConnectOpts leaves this one out.
+  const held = { writableHighWaterMark: HELD_WRITES_BYTES }
   const socket = target.path
-    ? net.connect(target.path)
-    : net.connect(target.port[0] ?? 5432, target.host[0] ?? 'localhost')
+    ? net.connect({ path: target.path, ...held })
+    : net.connect({ port: target.port[0] ?? 5432, host: target.host[0] ?? 'localhost', ...held })
   return coalesceWrites(socket)
 }
 

@@ -49,6 +49,16 @@ describe('the PostgreSQL socket', () => {
     expect(received.toString()).toBe(`${early.toString()}tail`)
   })
 
+  // postgres.js takes `false` for a full connection and then sends one statement a round trip.
+  it('does not say "full" while a turn holds more than Node’s default 16 KB', async () => {
+    const chunk = Buffer.alloc(9000, 'b')
+    const accepted = await Promise.resolve().then(() => [1, 2, 3, 4].map(() => socket.write(chunk)))
+    expect(socket.writableCorked).toBe(1)
+    expect(socket.writableLength).toBeGreaterThan(16 * 1024)
+    expect(accepted).toEqual([true, true, true, true])
+    await arrived(4 * chunk.length)
+  })
+
   it('lets small writes through at once', async () => {
     const write = vi.spyOn(socket as unknown as { _write: () => void }, '_write')
     socket.write('small')

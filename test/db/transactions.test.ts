@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import net from 'node:net'
 import { sql } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { createDatabase, type DatabaseHandle, queryRows } from '../../src/db/client'
 import { commitWithLast } from '../../src/db/transactions'
 import { cloneTemplate } from '../helpers/databases'
@@ -90,6 +90,31 @@ describe('transactions on the PostgreSQL driver', () => {
       })
       expect(await stored()).toEqual(expect.arrayContaining([2, 3, 4]))
     })
+
+    // Past Node's default 16 KB held in the socket, postgres.js would take the connection for full
+    // and send the rest one statement a round trip (src/db/socket.ts).
+    it('sends big statements issued together in one write', () =>
+      withPool(1, async (single) => {
+        await queryRows(outside.db, sql`create table bodies (n int primary key, body text)`)
+        const body = 'x'.repeat(9000)
+        const insertBody = (tx: Parameters<typeof insert>[0], n: number) =>
+          queryRows(tx, sql`insert into bodies values (${n}, ${body})`)
+        // Prepared once, so that the measured transaction sends only executions.
+        await single.db.transaction((tx) => insertBody(tx, 0))
+        const sockets = net.Socket.prototype as unknown as Record<'_write' | '_writev', () => void>
+        const writes = [vi.spyOn(sockets, '_write'), vi.spyOn(sockets, '_writev')]
+        try {
+          await single.db.transaction((tx) =>
+            commitWithLast(tx, Promise.all([1, 2, 3, 4, 5, 6].map((n) => insertBody(tx, n)))),
+          )
+          // The six in one write; COMMIT, issued on the next turn (`commitWithLast`), in a second.
+          expect(writes.reduce((sum, write) => sum + write.mock.calls.length, 0)).toBe(2)
+        } finally {
+          for (const write of writes) write.mockRestore()
+        }
+        const rows = await queryRows<{ n: number }>(outside.db, sql`select n from bodies order by n`)
+        expect(rows.map((row) => row.n)).toEqual([0, 1, 2, 3, 4, 5, 6])
+      }))
 
     it('rolls the whole transaction back when a last statement fails with COMMIT already sent', async () => {
       const attempt = handle.db.transaction(async (tx) => {
