@@ -33,7 +33,12 @@ describe('the SMTP mailer (its transport in a thread of its own)', () => {
         '<b.thread.test@candor.test>',
       ])
       const received = sink.received.find((item) => item.to.includes('a@thread.test'))!
+      // Built whole before it is sent (one write): the envelope, both parts and the id intact.
+      expect(received.to).toEqual(['a@thread.test'])
       expect(received.parsed.subject).toBe('Who we are and why we write')
+      expect(received.parsed.messageId).toBe('<a.thread.test@candor.test>')
+      expect(received.parsed.text?.trim()).toBe('Plain text')
+      expect(received.parsed.html).toContain('<p>HTML</p>')
       // Header names are case-insensitive (nodemailer writes X-Msys-Api); the JSON must arrive unencoded.
       expect(received.raw).toMatch(/^x-msys-api: \{"metadata":\{"candor_message_id":"m-1"\}\}\r?$/im)
       expect(received.raw).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click')
