@@ -4,6 +4,7 @@ import type { SQL } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import type { ExtractTablesWithRelations } from 'drizzle-orm/relations'
 import { StartupError } from '../lib/exit'
+import { ReplaceablePool } from './pool'
 import type * as schema from './schema'
 import { coalescingSocket } from './socket'
 import { pipelinedTransaction, TransactionGate } from './transactions'
@@ -35,7 +36,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     const { default: postgres } = await import('postgres')
     const { drizzle } = await import('drizzle-orm/postgres-js')
     const target = postgresTarget(options.url)
-    const connect = () =>
+    const connect = (onclose: () => void) =>
       postgres(target.url, {
         ...target.options,
         max: options.poolSize ?? 10,
@@ -45,6 +46,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
         connection: { application_name: 'candor' },
         // A transaction's tail and its COMMIT in one socket write (src/db/socket.ts).
         socket: coalescingSocket,
+        onclose,
       } as Parameters<typeof postgres>[1])
     const pool = new ReplaceablePool(connect)
     const transactions = new TransactionGate()
@@ -106,49 +108,6 @@ function isAlive(pid: number): boolean {
 }
 
 type PostgresClient = import('postgres').Sql
-
-/**
- * The postgres.js pool, replaced by a fresh one when a `reserve()` fails (PostgreSQL could not be
- * reached): postgres.js 3.4 leaves such a request in its queue, and once PostgreSQL is back it
- * takes a connection that nobody will ever release — after as many failures as the pool has
- * connections, every transaction would wait for ever. The old pool is ended; the new one gets
- * the type parsers drizzle set on the first (it changes them in place).
- */
-class ReplaceablePool {
-  private current: PostgresClient
-  private readonly first: PostgresClient
-  /** What drizzle and the transactions use: always the current pool. */
-  readonly client: PostgresClient
-
-  constructor(private readonly connect: () => PostgresClient) {
-    this.current = this.first = connect()
-    // postgres.js's functions are closures over their pool (none uses `this`): handed out as they are.
-    const reserve = () => this.reserve()
-    this.client = new Proxy(this.first, {
-      get: (_target, property) => (property === 'reserve' ? reserve : Reflect.get(this.current, property)),
-    })
-  }
-
-  private async reserve(): Promise<import('postgres').ReservedSql> {
-    const client = this.current
-    try {
-      return await client.reserve()
-    } catch (error) {
-      if (client === this.current) {
-        const fresh = this.connect()
-        Object.assign(fresh.options.parsers, this.first.options.parsers)
-        Object.assign(fresh.options.serializers, this.first.options.serializers)
-        this.current = fresh
-        void client.end({ timeout: 5 }).catch(() => undefined)
-      }
-      throw error
-    }
-  }
-
-  end(): Promise<void> {
-    return this.current.end({ timeout: 5 })
-  }
-}
 
 /**
  * drizzle asks postgres.js for unnamed statements unless a query is built with `.prepare()`,

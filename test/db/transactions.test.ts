@@ -199,6 +199,79 @@ describe('transactions on the PostgreSQL driver', () => {
       expect(await stored()).toEqual(expect.arrayContaining([first + 2, first + 3, first + 4]))
     })
 
+    // postgres.js 3.4.9 hands a waiting reserve() to the reconnect of the connection that closed,
+    // which drops it (porsager/postgres#1195): the waiting transaction never ran (src/db/pool.ts).
+    it('runs a transaction that waited for the connection whose backend was terminated', () =>
+      withPool(1, async (single) => {
+        let pid!: number
+        let begun!: () => void
+        const running = new Promise<void>((done) => (begun = done))
+        const holding = single.db.transaction(async (tx) => {
+          ;[{ pid }] = (await queryRows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`)) as [
+            { pid: number },
+          ]
+          begun()
+          await new Promise(() => {}) // holds the only connection until it is taken away
+        })
+        holding.catch(() => undefined)
+        await running
+        const waiting = single.db.transaction((tx) => insert(tx, 80))
+        await new Promise((next) => setImmediate(next))
+        await queryRows(outside.db, sql`select pg_terminate_backend(${pid}::int)`)
+        expect(await failure(holding)).toMatch(/terminat|closed|CONNECTION/i)
+        await within(waiting)
+        expect(await stored()).toContain(80)
+      }))
+
+    // Another's connect failed meanwhile: the pool was replaced, and its queue ended with it.
+    it('runs a transaction that waited while the pool was replaced', async () => {
+      const target = new URL(database.url)
+      const forward = (client: net.Socket) => {
+        const server = net.connect(Number(target.port || 5432), target.hostname)
+        client.pipe(server).pipe(client)
+        client.on('error', () => server.destroy())
+        server.on('error', () => client.destroy())
+      }
+      const proxy = net.createServer(forward)
+      proxy.listen(0, '127.0.0.1')
+      await once(proxy, 'listening')
+      const proxied = new URL(database.url)
+      proxied.port = String((proxy.address() as net.AddressInfo).port)
+      await withPool(
+        2,
+        async (flaky) => {
+          let release!: () => void
+          let begun!: () => void
+          const held = new Promise<void>((done) => (release = done))
+          const running = new Promise<void>((done) => (begun = done))
+          const holding = flaky.db.transaction(async (tx) => {
+            await insert(tx, 81)
+            begun()
+            await held
+          })
+          await running
+          // The second connection cannot be made: its transaction fails, the third waits in the queue.
+          proxy.close()
+          const refused = flaky.db.transaction((tx) => insert(tx, 82))
+          const waiting = flaky.db.transaction((tx) => insert(tx, 83))
+          expect(await failure(refused)).toMatch(/ECONNREFUSED/)
+          const reopened = net.createServer(forward)
+          reopened.listen(Number(proxied.port), '127.0.0.1')
+          await once(reopened, 'listening')
+          try {
+            await within(waiting, 4_000) // the old pool's end would fail it after 5 s
+            release()
+            await within(holding)
+            expect(await stored()).toEqual(expect.arrayContaining([81, 83]))
+          } finally {
+            release()
+            reopened.close()
+          }
+        },
+        proxied.toString(),
+      )
+    })
+
     it('fails a statement whose cached plan went stale instead of re-sending it after COMMIT', () =>
       withPool(1, async (single) => {
         await queryRows(outside.db, sql`create table plans (n int primary key, m int)`)
