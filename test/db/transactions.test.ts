@@ -75,6 +75,50 @@ describe('transactions on the PostgreSQL driver', () => {
       }
     }
 
+    /** A transaction that inserts `n`, then holds its connection until `release()`, then runs `after`. */
+    const holdOpen = (
+      pool: DatabaseHandle,
+      n: number,
+      after?: (tx: Parameters<typeof insert>[0]) => Promise<unknown>,
+    ) => {
+      let release!: () => void
+      let begun!: () => void
+      const held = new Promise<void>((done) => (release = done))
+      const inFlight = new Promise<void>((done) => (begun = done))
+      const running = pool.db.transaction(async (tx) => {
+        await insert(tx, n)
+        begun()
+        await held
+        await after?.(tx)
+      })
+      return { inFlight, release, running }
+    }
+    /** A proxy in front of PostgreSQL that stands in for an outage: `down()`, then `up()` on the same port. */
+    const outage = async () => {
+      const target = new URL(database.url)
+      const forward = (client: net.Socket) => {
+        const server = net.connect(Number(target.port || 5432), target.hostname)
+        client.pipe(server).pipe(client)
+        client.on('error', () => server.destroy())
+        server.on('error', () => client.destroy())
+      }
+      let proxy = net.createServer(forward)
+      proxy.listen(0, '127.0.0.1')
+      await once(proxy, 'listening')
+      const proxied = new URL(database.url)
+      proxied.port = String((proxy.address() as net.AddressInfo).port)
+      return {
+        url: proxied.toString(),
+        /** New connections are refused; those made stay. */
+        down: () => proxy.close(),
+        up: async () => {
+          proxy = net.createServer(forward)
+          proxy.listen(Number(proxied.port), '127.0.0.1')
+          await once(proxy, 'listening')
+        },
+      }
+    }
+
     it('shows nobody the rows before COMMIT (BEGIN really came first)', async () => {
       await handle.db.transaction(async (tx) => {
         await insert(tx, 1)
@@ -225,51 +269,29 @@ describe('transactions on the PostgreSQL driver', () => {
 
     // Another's connect failed meanwhile: the pool was replaced, and its queue ended with it.
     it('runs a transaction that waited while the pool was replaced', async () => {
-      const target = new URL(database.url)
-      const forward = (client: net.Socket) => {
-        const server = net.connect(Number(target.port || 5432), target.hostname)
-        client.pipe(server).pipe(client)
-        client.on('error', () => server.destroy())
-        server.on('error', () => client.destroy())
-      }
-      const proxy = net.createServer(forward)
-      proxy.listen(0, '127.0.0.1')
-      await once(proxy, 'listening')
-      const proxied = new URL(database.url)
-      proxied.port = String((proxy.address() as net.AddressInfo).port)
+      const postgres = await outage()
       await withPool(
         2,
         async (flaky) => {
-          let release!: () => void
-          let begun!: () => void
-          const held = new Promise<void>((done) => (release = done))
-          const running = new Promise<void>((done) => (begun = done))
-          const holding = flaky.db.transaction(async (tx) => {
-            await insert(tx, 81)
-            begun()
-            await held
-          })
-          await running
+          const holding = holdOpen(flaky, 81)
+          await within(holding.inFlight)
           // The second connection cannot be made: its transaction fails, the third waits in the queue.
-          proxy.close()
+          postgres.down()
           const refused = flaky.db.transaction((tx) => insert(tx, 82))
           const waiting = flaky.db.transaction((tx) => insert(tx, 83))
           expect(await failure(refused)).toMatch(/ECONNREFUSED/)
-          const reopened = net.createServer(forward)
-          reopened.listen(Number(proxied.port), '127.0.0.1')
-          await once(reopened, 'listening')
+          await postgres.up()
           try {
             await within(waiting, 4_000) // the old pool's end would fail it after 5 s
-            release()
-            await within(holding)
+            holding.release()
+            await within(holding.running)
             expect(await stored()).toEqual(expect.arrayContaining([81, 83]))
           } finally {
-            release()
-            reopened.close()
+            holding.release()
           }
         },
-        proxied.toString(),
-      )
+        postgres.url,
+      ).finally(postgres.down)
     })
 
     it('fails a statement whose cached plan went stale instead of re-sending it after COMMIT', () =>
@@ -302,16 +324,7 @@ describe('transactions on the PostgreSQL driver', () => {
 
     it('lets a running transaction finish when the pool closes, and refuses new ones', async () => {
       const closing = await createDatabase({ url: database.url, dataDir: '', poolSize: 2 })
-      let release!: () => void
-      let begun!: () => void
-      const held = new Promise<void>((done) => (release = done))
-      const inFlight = new Promise<void>((done) => (begun = done))
-      const running = closing.db.transaction(async (tx) => {
-        await insert(tx, 60)
-        begun()
-        await held
-        await insert(tx, 61)
-      })
+      const { inFlight, release, running } = holdOpen(closing, 60, (tx) => insert(tx, 61))
       await within(inFlight)
       expect(await stored()).not.toContain(60)
       const closed = closing.close()
@@ -323,35 +336,19 @@ describe('transactions on the PostgreSQL driver', () => {
     })
 
     it('reconnects after PostgreSQL could not be reached', async () => {
-      // A proxy in front of PostgreSQL stands in for an outage: closed, then listening again.
-      const target = new URL(database.url)
-      const forward = (client: net.Socket) => {
-        const server = net.connect(Number(target.port || 5432), target.hostname)
-        client.pipe(server).pipe(client)
-        client.on('error', () => server.destroy())
-        server.on('error', () => client.destroy())
-      }
-      let proxy = net.createServer(forward)
-      proxy.listen(0, '127.0.0.1')
-      await once(proxy, 'listening')
-      const { port } = proxy.address() as net.AddressInfo
-      proxy.close()
-      await once(proxy, 'close')
-      const proxied = new URL(database.url)
-      proxied.port = String(port)
+      const postgres = await outage()
+      postgres.down()
       await withPool(
         2,
         async (flaky) => {
           for (const n of [70, 71, 72])
             expect(await failure(flaky.db.transaction((tx) => insert(tx, n)))).toMatch(/ECONNREFUSED/)
-          proxy = net.createServer(forward)
-          proxy.listen(port, '127.0.0.1')
-          await once(proxy, 'listening')
+          await postgres.up()
           await within(Promise.all([73, 74, 75].map((n) => flaky.db.transaction((tx) => insert(tx, n)))))
           expect(await stored()).toEqual(expect.arrayContaining([73, 74, 75]))
         },
-        proxied.toString(),
-      ).finally(() => proxy.close())
+        postgres.url,
+      ).finally(postgres.down)
     })
   })
 })
