@@ -75,6 +75,10 @@ describe('transactions on the PostgreSQL driver', () => {
       }
     }
 
+    const backendPid = async (tx: Parameters<typeof insert>[0]) =>
+      (await queryRows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`))[0]!.pid
+    /** Ends a connection from the server's side, as an administrator or a restart would. */
+    const terminate = (pid: number) => queryRows(outside.db, sql`select pg_terminate_backend(${pid}::int)`)
     /** A transaction that inserts `n`, then holds its connection until `release()`, then runs `after`. */
     const holdOpen = (
       pool: DatabaseHandle,
@@ -213,10 +217,8 @@ describe('transactions on the PostgreSQL driver', () => {
       const first = 20 + Number(awaitClose) * 10
       const attempt = handle.db.transaction(async (tx) => {
         await insert(tx, first)
-        const [{ pid }] = (await queryRows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`)) as [
-          { pid: number },
-        ]
-        await queryRows(outside.db, sql`select pg_terminate_backend(${pid}::int)`)
+        const pid = await backendPid(tx)
+        await terminate(pid)
         if (awaitClose) {
           while (
             (await queryRows(outside.db, sql`select 1 from pg_stat_activity where pid = ${pid}::int`)).length
@@ -251,9 +253,7 @@ describe('transactions on the PostgreSQL driver', () => {
         let begun!: () => void
         const running = new Promise<void>((done) => (begun = done))
         const holding = single.db.transaction(async (tx) => {
-          ;[{ pid }] = (await queryRows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`)) as [
-            { pid: number },
-          ]
+          pid = await backendPid(tx)
           begun()
           await new Promise(() => {}) // holds the only connection until it is taken away
         })
@@ -261,7 +261,7 @@ describe('transactions on the PostgreSQL driver', () => {
         await running
         const waiting = single.db.transaction((tx) => insert(tx, 80))
         await new Promise((next) => setImmediate(next))
-        await queryRows(outside.db, sql`select pg_terminate_backend(${pid}::int)`)
+        await terminate(pid)
         expect(await failure(holding)).toMatch(/terminat|closed|CONNECTION/i)
         await within(waiting)
         expect(await stored()).toContain(80)
