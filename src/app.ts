@@ -116,6 +116,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     poolSize: config.DATABASE_POOL_SIZE,
+    limits: {
+      waitSeconds: config.DATABASE_WAIT_SECONDS,
+      statementTimeoutSeconds: config.DATABASE_STATEMENT_TIMEOUT_SECONDS,
+      lockTimeoutSeconds: config.DATABASE_LOCK_TIMEOUT_SECONDS,
+    },
     migrate: config.DB_MIGRATE_ON_START,
   })
   await app.register(queuesPlugin, {

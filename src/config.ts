@@ -31,6 +31,20 @@ export const configSchema = z.object({
       'PostgreSQL server (?host=/dir for a Unix socket directory, as libpq); without it the embedded PGlite database in DATA_DIR is used',
     ),
   DATABASE_POOL_SIZE: positiveInt.default(10).describe('postgres.js connections per process'),
+  DATABASE_WAIT_SECONDS: z.coerce
+    .number()
+    .positive()
+    .max(60)
+    .default(5)
+    .describe('how long a request or job waits for a free database connection before it answers 503'),
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: positiveInt
+    .max(3600)
+    .default(60)
+    .describe('longest a single SQL statement may run (PostgreSQL statement_timeout)'),
+  DATABASE_LOCK_TIMEOUT_SECONDS: positiveInt
+    .max(600)
+    .default(10)
+    .describe('longest a statement waits for a row lock held by another transaction (lock_timeout)'),
   DB_MIGRATE_ON_START: bool.default(true).describe('apply pending migrations when the service starts'),
   REDIS_URL: z
     .url({ protocol: /^rediss?$/ })

@@ -4,18 +4,15 @@ import type { SQL } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import type { ExtractTablesWithRelations } from 'drizzle-orm/relations'
 import { StartupError } from '../lib/exit'
-import { ReplaceablePool } from './pool'
 import type * as schema from './schema'
-import { coalescingSocket } from './socket'
-import { pipelinedTransaction, TransactionGate } from './transactions'
 import { postgresTarget } from './url'
 
 export type Schema = typeof schema
-// drizzle is given no schema at run time: it would build a relational query builder for every
-// table on every transaction, and Candor writes its queries with the SQL-like builder only.
+// drizzle is given no schema at run time: Candor writes its queries with the SQL-like builder
+// only, and a schema would make drizzle build a relational query builder on every transaction.
 export type Database = PgDatabase<PgQueryResultHKT, Schema>
 export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>
-/** What repositories take: the database or a transaction on it. */
+/** What repositories take: the database (one statement) or a transaction on it. */
 export type Executor = Database | Transaction
 
 export interface DatabaseHandle {
@@ -24,48 +21,84 @@ export interface DatabaseHandle {
   close(): Promise<void>
 }
 
+/** How long the service waits on PostgreSQL before it gives up and answers 503. */
+export interface DatabaseLimits {
+  /** For a free connection (postgres.js `queue_timeout`): the query is then never sent. */
+  waitSeconds: number
+  /** For one statement to run (PostgreSQL `statement_timeout`). */
+  statementTimeoutSeconds: number
+  /** For a row lock another transaction holds (PostgreSQL `lock_timeout`). */
+  lockTimeoutSeconds: number
+}
+
+export const defaultLimits: DatabaseLimits = {
+  waitSeconds: 5,
+  statementTimeoutSeconds: 60,
+  lockTimeoutSeconds: 10,
+}
+
 export interface DatabaseOptions {
   /** postgres:// URL; without one the embedded PGlite database under `dataDir` is used. */
   url?: string | undefined
   dataDir: string
   poolSize?: number
+  limits?: Partial<DatabaseLimits>
 }
 
 export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  if (options.url) {
-    const { default: postgres } = await import('postgres')
-    const { drizzle } = await import('drizzle-orm/postgres-js')
-    const target = postgresTarget(options.url)
-    const connect = (onclose: () => void) =>
-      postgres(target.url, {
-        ...target.options,
-        max: options.poolSize ?? 10,
-        // Never let the driver print queries or parameters: they can hold personal data.
-        debug: false,
-        onnotice: () => {},
-        connection: { application_name: 'candor' },
-        // A transaction's tail and its COMMIT in one socket write (src/db/socket.ts).
-        socket: coalescingSocket,
-        onclose,
-      } as Parameters<typeof postgres>[1])
-    const pool = new ReplaceablePool(connect)
-    const transactions = new TransactionGate()
-    return {
-      db: drizzle(alwaysPrepared(pool.client, transactions)) as unknown as Database,
-      kind: 'postgres',
-      close: async () => {
-        await transactions.close()
-        await pool.end()
-      },
-    }
+  if (options.url)
+    return connectServer(options.url, options.poolSize ?? 10, { ...defaultLimits, ...options.limits })
+  return openEmbedded(options.dataDir)
+}
+
+/**
+ * A PostgreSQL server through postgres.js, with every wait bounded by the driver's and the
+ * server's own documented settings, so that a request meets an error (503), never a hang.
+ */
+async function connectServer(url: string, poolSize: number, limits: DatabaseLimits): Promise<DatabaseHandle> {
+  const { default: postgres } = await import('postgres')
+  const { drizzle } = await import('drizzle-orm/postgres-js')
+  const target = postgresTarget(url)
+  const milliseconds = (seconds: number) => Math.round(seconds * 1000)
+  const client = postgres(target.url, {
+    ...target.options,
+    max: poolSize,
+    // Never let the driver print queries or parameters: they can hold personal data.
+    debug: false,
+    onnotice: () => {},
+    // A server that does not answer fails the connection in 5 s (postgres.js waits 30).
+    connect_timeout: 5,
+    // A query that finds every connection busy waits this long and is then never sent.
+    queue_timeout: limits.waitSeconds,
+    // The backstop for a server or network gone silent, where statement_timeout cannot act:
+    // TCP would take many minutes to notice.
+    query_timeout: limits.statementTimeoutSeconds + limits.lockTimeoutSeconds + 5,
+    // Connections a burst opened are closed again once it is over.
+    idle_timeout: 60,
+    connection: {
+      application_name: 'candor',
+      statement_timeout: milliseconds(limits.statementTimeoutSeconds),
+      lock_timeout: milliseconds(limits.lockTimeoutSeconds),
+      // A transaction left open by a stuck caller gives its locks and its connection back.
+      idle_in_transaction_session_timeout: milliseconds(limits.statementTimeoutSeconds),
+    },
+  })
+  return {
+    db: drizzle(client) as unknown as Database,
+    kind: 'postgres',
+    close: () => client.end({ timeout: 5 }),
   }
+}
+
+/** The embedded database of a bare machine: PostgreSQL compiled to WebAssembly, in this process. */
+async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
   const { PGlite } = await import('@electric-sql/pglite')
   const { drizzle } = await import('drizzle-orm/pglite')
-  const dataDir = resolve(options.dataDir, 'pglite')
-  mkdirSync(dataDir, { recursive: true })
-  const releaseLock = lockEmbeddedDatabase(dataDir)
+  const directory = resolve(dataDir, 'pglite')
+  mkdirSync(directory, { recursive: true })
+  const releaseLock = lockEmbeddedDatabase(directory)
   try {
-    const client = await PGlite.create({ dataDir })
+    const client = await PGlite.create({ dataDir: directory })
     return {
       db: drizzle(client) as unknown as Database,
       kind: 'pglite',
@@ -105,33 +138,6 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
-}
-
-type PostgresClient = import('postgres').Sql
-
-/**
- * drizzle asks postgres.js for unnamed statements unless a query is built with `.prepare()`,
- * which costs a describe round trip on every query with parameters. Named (cached) statements
- * halve the round trips of a sourcing transaction: postgres.js caches them per connection by
- * SQL text, and drizzle's text is stable per query shape. Transactions are pipelined
- * (src/db/transactions.ts) and get the same treatment.
- */
-function alwaysPrepared(client: PostgresClient, transactions?: TransactionGate): PostgresClient {
-  return new Proxy(client, {
-    get(target, property, receiver) {
-      if (property === 'unsafe') {
-        return (query: string, params?: unknown[], options?: Record<string, unknown>) =>
-          target.unsafe(query, params as never, { ...options, prepare: true })
-      }
-      // The pool's transactions; inside one, `begin` is the transaction's own (it refuses).
-      if (property === 'begin' && transactions) {
-        // drizzle passes only the callback: isolation levels and the like go by SET TRANSACTION.
-        return (callback: (tx: PostgresClient) => unknown) =>
-          transactions.run(() => pipelinedTransaction(target, (inner) => alwaysPrepared(inner), callback))
-      }
-      return Reflect.get(target, property, receiver)
-    },
-  })
 }
 
 /** Raw SQL for the few places drizzle's builder cannot express; both drivers answer in their own shape. */

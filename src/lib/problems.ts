@@ -21,6 +21,11 @@ export const problemCatalogue = {
   'request.rate_limited': { status: 429, slug: 'rate-limited', title: 'Too many requests' },
   'server.internal': { status: 500, slug: 'internal-error', title: 'Something went wrong on our side' },
   'server.unavailable': { status: 503, slug: 'unavailable', title: 'The service is not ready' },
+  'database.unavailable': {
+    status: 503,
+    slug: 'database-unavailable',
+    title: 'The database cannot serve this request now; try again shortly',
+  },
   'route.not_found': { status: 404, slug: 'route-not-found', title: 'No such route' },
   'auth.unauthenticated': { status: 401, slug: 'unauthenticated', title: 'A valid access token is required' },
   'auth.invalid_credentials': {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
+import { databaseErrorCode, isDatabaseUnavailable } from '../db/errors'
 import { AppError, type FieldError, type ProblemCode, toProblem } from '../lib/problems'
 
 const fastifyCodes: Record<string, ProblemCode> = {
@@ -29,6 +30,11 @@ function fieldErrors(error: FastifyError): FieldError[] {
 /** Turns anything thrown into an RFC 9457 problem; nothing internal (stack, SQL, values) leaves the server. */
 export function toAppError(error: FastifyError | AppError): AppError {
   if (error instanceof AppError) return error
+  // Nothing was committed: PostgreSQL was out of reach, busy past its limits, or ended the
+  // transaction. The client may try again (RFC 9110 §10.2.3).
+  if (isDatabaseUnavailable(error)) {
+    return new AppError('database.unavailable', undefined, { headers: { 'retry-after': '5' }, cause: error })
+  }
   if (error.validation) {
     return new AppError('request.invalid', 'Some fields are missing or not valid', {
       errors: fieldErrors(error),
@@ -64,7 +70,9 @@ export const errorsPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const appError = toAppError(error)
-      if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
+      if (appError.code === 'database.unavailable')
+        request.log.warn({ code: databaseErrorCode(error) }, 'database unavailable')
+      else if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
       else request.log.info({ code: appError.code }, 'request refused')
       return sendProblem(reply, request, appError)
     })

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import {
   and,
   asc,
@@ -13,9 +14,9 @@ import {
   type SQLWrapper,
   sql,
 } from 'drizzle-orm'
-import type { Database, Executor } from '../../db/client'
-import { anyOf, rowInserter, rowUpdater, statement } from '../../db/prepared'
-import { lockedPersonThrough } from '../people/people.repository'
+import type { Executor } from '../../db/client'
+import { anyOf, prepared } from '../../db/prepared'
+import { lockPersonThrough } from '../people/people.repository'
 import { people } from '../people/people.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
 import { type ConsentState, candidacies, facts, type Stage, stageChanges } from './candidacies.tables'
@@ -47,80 +48,73 @@ const contextColumns = {
   },
 }
 
-/** The candidacy context of the candidacy `which` picks (by default the `id` placeholder). */
-export const candidacyContextQuery = (db: Database, which: SQL = eq(candidacies.id, sql.placeholder('id'))) =>
+/** The candidacy with what decides the rules about it: its vacancy's basis, status and client. */
+export const candidacyContextQuery = (db: Executor, which: SQL) =>
   db
     .select(contextColumns)
     .from(candidacies)
     .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
     .where(which)
-const candidacyContext = statement((db) => candidacyContextQuery(db))
-const lockedCandidacyContext = statement((db) => candidacyContextQuery(db).for('update', { of: candidacies }))
 
-/** The candidacy with what decides the rules about it: its vacancy's basis, status and client. */
 export async function findCandidacyContext(db: Executor, id: string): Promise<CandidacyContext | undefined> {
-  const [row] = await candidacyContext(db, { id })
+  const [row] = await prepared(candidacyContextQuery(db, eq(candidacies.id, id)))
   return row
 }
 
 /** Same, locking the candidacy row for the rest of the transaction (stage changes, consent, ledger). */
 export async function lockCandidacyContext(db: Executor, id: string): Promise<CandidacyContext | undefined> {
-  const [row] = await lockedCandidacyContext(db, { id })
+  const [row] = await prepared(
+    candidacyContextQuery(db, eq(candidacies.id, id)).for('update', { of: candidacies }),
+  )
   return row
 }
 
 /** The person id of the candidacy `candidacyId` names, as a subquery. */
-export const personOfCandidacy = (db: Database, candidacyId: SQLWrapper) =>
+export const personOfCandidacy = (db: Executor, candidacyId: SQLWrapper | string) =>
   db.select({ personId: candidacies.personId }).from(candidacies).where(eq(candidacies.id, candidacyId))
 
 /** The person of a candidacy, locked, with their addresses: issue it right after locking the candidacy. */
-export const lockPersonOfCandidacy = lockedPersonThrough<{ candidacyId: string }>((db) =>
-  personOfCandidacy(db, sql.placeholder('candidacyId')),
-)
-
-const lockedCandidacies = statement((db) =>
-  db
-    .select({ id: candidacies.id })
-    .from(candidacies)
-    .where(anyOf(candidacies.id, 'ids'))
-    .orderBy(asc(candidacies.id))
-    .for('update'),
-)
+export const lockPersonOfCandidacy = (db: Executor, candidacyId: string) =>
+  lockPersonThrough(db, personOfCandidacy(db, candidacyId))
 
 /**
  * Locks the vacancy a candidacy belongs to, for a change to both: the vacancy first, as closing
  * it takes the vacancy and then its candidacies.
  */
-const lockedVacancyOfCandidacy = statement((db) =>
-  db
-    .select({ id: vacancies.id })
-    .from(vacancies)
-    .where(
-      eq(
-        vacancies.id,
-        db
-          .select({ vacancyId: candidacies.vacancyId })
-          .from(candidacies)
-          .where(eq(candidacies.id, sql.placeholder('id'))),
-      ),
-    )
-    .for('no key update'),
-)
-
 export async function lockVacancyOfCandidacy(tx: Executor, candidacyId: string): Promise<void> {
-  await lockedVacancyOfCandidacy(tx, { id: candidacyId })
+  await prepared(
+    tx
+      .select({ id: vacancies.id })
+      .from(vacancies)
+      .where(
+        eq(
+          vacancies.id,
+          tx
+            .select({ vacancyId: candidacies.vacancyId })
+            .from(candidacies)
+            .where(eq(candidacies.id, candidacyId)),
+        ),
+      )
+      .for('no key update'),
+  )
 }
 
 /** Locks candidacies in id order, so two transactions that lock several cannot deadlock. */
 export async function lockCandidacies(tx: Executor, ids: string[]): Promise<void> {
-  if (ids.length > 0) await lockedCandidacies(tx, { ids })
+  if (ids.length === 0) return
+  await prepared(
+    tx
+      .select({ id: candidacies.id })
+      .from(candidacies)
+      .where(anyOf(candidacies.id, ids))
+      .orderBy(asc(candidacies.id))
+      .for('update'),
+  )
 }
 
-const candidacyRows = rowInserter(candidacies)
-const factRows = rowInserter(facts)
-
-export function insertCandidacy(db: Executor, candidacy: NewCandidacy): Promise<CandidacyRow> {
-  return candidacyRows.insertReturning(db, candidacy)
+export async function insertCandidacy(db: Executor, candidacy: NewCandidacy): Promise<CandidacyRow> {
+  const [row] = await db.insert(candidacies).values(candidacy).returning()
+  return row!
 }
 
 export async function candidacyExists(
@@ -135,19 +129,22 @@ export async function candidacyExists(
   return row?.id
 }
 
-const candidacyUpdate = rowUpdater(candidacies, candidacies.id)
-
 export async function updateCandidacy(
   db: Executor,
   id: string,
   changes: Partial<NewCandidacy>,
 ): Promise<void> {
-  await candidacyUpdate(db, id, changes)
+  await db.update(candidacies).set(changes).where(eq(candidacies.id, id))
 }
 
-/** One statement a fact, sent together: the order of the rows is the order given. */
-export function insertFacts(db: Executor, rows: NewFact[]): Promise<FactRow[]> {
-  return Promise.all(rows.map((row) => factRows.insertReturning(db, row)))
+/** The facts as stored, in the order given. */
+export async function insertFacts(db: Executor, rows: NewFact[]): Promise<FactRow[]> {
+  if (rows.length === 0) return []
+  const withIds = rows.map((row) => ({ ...row, id: row.id ?? randomUUID() }))
+  const stored = await db.insert(facts).values(withIds).returning()
+  // RETURNING promises no order: the ids put the rows back in the order given.
+  const byId = new Map(stored.map((fact) => [fact.id, fact]))
+  return withIds.map((row) => byId.get(row.id)!)
 }
 
 export function listFacts(db: Executor, candidacyIds: string[]): Promise<FactRow[]> {

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { type BatchLane, batchedTransaction } from '../../db/batch'
 import type { Executor } from '../../db/client'
-import { commitWithLast } from '../../db/transactions'
 import { oneMonthDeadline } from '../../lib/deadlines'
 import { normaliseEmail } from '../../lib/email-address'
 import { AppError } from '../../lib/problems'
@@ -173,9 +171,6 @@ const isUniqueViolation = (error: unknown) =>
   (error as { code?: string })?.code === '23505' ||
   (error as { cause?: { code?: string } })?.cause?.code === '23505'
 
-/** Sourcings arriving together share a transaction (src/db/batch.ts); requests, so several batches. */
-const sourcingLane: BatchLane = { concurrent: 4 }
-
 /**
  * Sources a person into an open vacancy (Art. 5(1)(b)): the person exists only through this
  * candidacy. Refusals happen before anything is written, and all writes share one transaction.
@@ -196,10 +191,8 @@ export async function sourceCandidate(
       errors: [{ field: 'body.source.collectedAt', message: 'cannot be in the future' }],
     })
   }
-  // Two sourcings racing for one person or address in one batch fail it on the unique key and
-  // then run one by one, as they would have alone. A refusal thrown here reruns its batch so.
   const attempt = () =>
-    batchedTransaction(deps.db, sourcingLane, async (tx): Promise<CandidacyDetail> => {
+    deps.db.transaction(async (tx): Promise<CandidacyDetail> => {
       // One round trip, the transaction's first. Art. 17/21: an erased or objecting person is
       // never sourced again; nothing of this request is kept (the transaction rolls back).
       const [suppressed, vacancy, existing] = await Promise.all([
@@ -302,42 +295,39 @@ export async function sourceCandidate(
       const chain = genesisEvents(candidacyId, vacancyId, entries)
       // Art. 14(3)(a): data not obtained from the person must be explained within one month.
       const fromPerson = input.source.type === 'application'
-      // The writes are the transaction's tail: COMMIT goes with them.
-      const [, addedEmails, candidacy, , facts] = await commitWithLast(
-        tx,
-        Promise.all([
-          existing[0] ? undefined : insertPerson(tx, person),
-          insertEmails(tx, newEmails),
-          insertCandidacy(tx, {
-            id: candidacyId,
-            personId,
-            vacancyId,
-            stage: 'sourced',
-            sourceType: input.source.type,
-            sourceUrl: input.source.url ?? null,
-            obtainedAt: input.source.collectedAt,
-            sourcedBy: actor.userId,
-            noticeStatus: fromPerson ? 'not_required' : 'pending',
-            noticeDueAt: fromPerson
-              ? null
-              : oneMonthDeadline(input.source.collectedAt, deps.config.JURISDICTION).dueAt,
-            stageChangedAt: now,
-            stageChangedBy: actor.userId,
-            ledgerSeq: chain.seq,
-            ledgerHead: chain.hash,
-            createdAt: now,
-            updatedAt: now,
-          }),
-          insertLedgerEvents(tx, chain.rows),
-          insertFacts(tx, factRows(candidacyId, input.facts, actor, now)),
-          input.identifiers.length > 0
-            ? upsertIdentifiers(tx, identifierRows(deps, personId, input.identifiers, now))
-            : undefined,
-          input.facts.some((fact) => fact.special)
-            ? flagVacancyForDpia(tx, vacancyId, 'special_categories')
-            : undefined,
-        ]),
-      )
+      // Issued together: postgres.js pipelines them on the transaction's connection.
+      const [, addedEmails, candidacy, , facts] = await Promise.all([
+        existing[0] ? undefined : insertPerson(tx, person),
+        insertEmails(tx, newEmails),
+        insertCandidacy(tx, {
+          id: candidacyId,
+          personId,
+          vacancyId,
+          stage: 'sourced',
+          sourceType: input.source.type,
+          sourceUrl: input.source.url ?? null,
+          obtainedAt: input.source.collectedAt,
+          sourcedBy: actor.userId,
+          noticeStatus: fromPerson ? 'not_required' : 'pending',
+          noticeDueAt: fromPerson
+            ? null
+            : oneMonthDeadline(input.source.collectedAt, deps.config.JURISDICTION).dueAt,
+          stageChangedAt: now,
+          stageChangedBy: actor.userId,
+          ledgerSeq: chain.seq,
+          ledgerHead: chain.hash,
+          createdAt: now,
+          updatedAt: now,
+        }),
+        insertLedgerEvents(tx, chain.rows),
+        insertFacts(tx, factRows(candidacyId, input.facts, actor, now)),
+        input.identifiers.length > 0
+          ? upsertIdentifiers(tx, identifierRows(deps, personId, input.identifiers, now))
+          : undefined,
+        input.facts.some((fact) => fact.special)
+          ? flagVacancyForDpia(tx, vacancyId, 'special_categories')
+          : undefined,
+      ])
       return {
         context: { candidacy, vacancy },
         person,

@@ -1,21 +1,13 @@
-import { asc, desc, eq, sql } from 'drizzle-orm'
+import { asc, desc, eq } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
-import { statement } from '../../db/prepared'
+import { prepared } from '../../db/prepared'
 import { clients, processingAgreements } from './clients.tables'
 
 export type ClientRow = typeof clients.$inferSelect
 export type AgreementRow = typeof processingAgreements.$inferSelect
 
-const clientById = statement((db) =>
-  db
-    .select()
-    .from(clients)
-    .where(eq(clients.id, sql.placeholder('id')))
-    .limit(1),
-)
-
 export async function findClient(db: Executor, id: string): Promise<ClientRow | undefined> {
-  const [row] = await clientById(db, { id })
+  const [row] = await prepared(db.select().from(clients).where(eq(clients.id, id)).limit(1))
   return row
 }
 

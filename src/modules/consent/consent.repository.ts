@@ -1,6 +1,6 @@
-import { eq, sql } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
-import { rowInserter, statement } from '../../db/prepared'
+import { prepared } from '../../db/prepared'
 import { candidacies } from '../candidacies/candidacies.tables'
 import { people } from '../people/people.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
@@ -18,11 +18,9 @@ export async function findConsentText(db: Executor, hash: string) {
   return row
 }
 
-const linkRows = rowInserter(linkTokens)
-
-/** Links of the same columns in one statement (a mail's withdraw and see-or-delete links). */
+/** Links in one statement (a mail's withdraw and see-or-delete links). */
 export async function insertLinkTokens(db: Executor, rows: NewLinkToken[]): Promise<void> {
-  await linkRows.insertAll(db, rows)
+  if (rows.length > 0) await db.insert(linkTokens).values(rows)
 }
 
 const linkColumns = {
@@ -37,21 +35,19 @@ const linkColumns = {
   personLanguage: people.language,
 }
 
-const linkContextQuery = (db: Executor) =>
+const linkContextQuery = (db: Executor, tokenHash: string) =>
   db
     .select(linkColumns)
     .from(linkTokens)
     .innerJoin(candidacies, eq(candidacies.id, linkTokens.candidacyId))
     .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
     .leftJoin(people, eq(people.id, candidacies.personId))
-    .where(eq(linkTokens.tokenHash, sql.placeholder('tokenHash')))
-
-const linkContext = statement((db) => linkContextQuery(db))
-const lockedLinkContext = statement((db) => linkContextQuery(db).for('update', { of: candidacies }))
+    .where(eq(linkTokens.tokenHash, tokenHash))
 
 /** A link with its candidacy and vacancy; `lock` takes the candidacy's row lock for the rest of the transaction. */
 export async function findLinkContext(db: Executor, tokenHash: string, lock = false) {
-  const [row] = await (lock ? lockedLinkContext : linkContext)(db, { tokenHash })
+  const query = linkContextQuery(db, tokenHash)
+  const [row] = await prepared(lock ? query.for('update', { of: candidacies }) : query)
   return row
 }
 
@@ -59,40 +55,38 @@ export async function findLinkContext(db: Executor, tokenHash: string, lock = fa
  * What answering a consent link needs, with the candidacy's row locked: only these columns,
  * since every consent POST decodes them (the full link context is three times as many).
  */
-const lockedAnswerContext = statement((db) =>
-  db
-    .select({
-      link: {
-        id: linkTokens.id,
-        action: linkTokens.action,
-        consentTextHash: linkTokens.consentTextHash,
-        expiresAt: linkTokens.expiresAt,
-      },
-      candidacy: {
-        id: candidacies.id,
-        personId: candidacies.personId,
-        vacancyId: candidacies.vacancyId,
-        stage: candidacies.stage,
-        consentState: candidacies.consentState,
-        consentRequestExpiresAt: candidacies.consentRequestExpiresAt,
-        consentExpiresAt: candidacies.consentExpiresAt,
-        noticeStatus: candidacies.noticeStatus,
-        ledgerSeq: candidacies.ledgerSeq,
-        ledgerHead: candidacies.ledgerHead,
-      },
-      vacancy: { language: vacancies.language },
-      personLanguage: people.language,
-    })
-    .from(linkTokens)
-    .innerJoin(candidacies, eq(candidacies.id, linkTokens.candidacyId))
-    .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
-    .leftJoin(people, eq(people.id, candidacies.personId))
-    .where(eq(linkTokens.tokenHash, sql.placeholder('tokenHash')))
-    .for('update', { of: candidacies }),
-)
-
 export async function lockAnswerContext(tx: Executor, tokenHash: string) {
-  const [row] = await lockedAnswerContext(tx, { tokenHash })
+  const [row] = await prepared(
+    tx
+      .select({
+        link: {
+          id: linkTokens.id,
+          action: linkTokens.action,
+          consentTextHash: linkTokens.consentTextHash,
+          expiresAt: linkTokens.expiresAt,
+        },
+        candidacy: {
+          id: candidacies.id,
+          personId: candidacies.personId,
+          vacancyId: candidacies.vacancyId,
+          stage: candidacies.stage,
+          consentState: candidacies.consentState,
+          consentRequestExpiresAt: candidacies.consentRequestExpiresAt,
+          consentExpiresAt: candidacies.consentExpiresAt,
+          noticeStatus: candidacies.noticeStatus,
+          ledgerSeq: candidacies.ledgerSeq,
+          ledgerHead: candidacies.ledgerHead,
+        },
+        vacancy: { language: vacancies.language },
+        personLanguage: people.language,
+      })
+      .from(linkTokens)
+      .innerJoin(candidacies, eq(candidacies.id, linkTokens.candidacyId))
+      .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
+      .leftJoin(people, eq(people.id, candidacies.personId))
+      .where(eq(linkTokens.tokenHash, tokenHash))
+      .for('update', { of: candidacies }),
+  )
   return row
 }
 

@@ -1,7 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
-import { type BatchLane, batchedTransaction } from '../../db/batch'
 import type { Executor } from '../../db/client'
-import { commitWithLast } from '../../db/transactions'
 import { pageMessages } from '../../lib/page'
 import { AppError } from '../../lib/problems'
 import type { Messages } from '../../lib/templates'
@@ -346,16 +344,13 @@ export async function viewLink(
   return { kind: 'consent_form', language: text.language, consentText: text.body }
 }
 
-/** Answers arriving together share a transaction (src/db/batch.ts); requests, so several batches. */
-const answerLane: BatchLane = { concurrent: 4 }
-
 /** POST of a consent link: records the candidate's answer once; clicking again shows the answer. */
 export async function answerConsent(
   deps: ConsentDeps,
   token: string,
   choice: 'consent' | 'decline',
 ): Promise<LinkOutcome> {
-  return batchedTransaction(deps.db, answerLane, async (tx) => {
+  return deps.db.transaction(async (tx) => {
     const context = await lockAnswerContext(tx, hashLinkToken(token))
     if (!usableLink(context, 'consent')) return { kind: 'invalid' }
     const now = deps.clock.now()
@@ -367,29 +362,25 @@ export async function answerConsent(
     // Art. 14(3): the consent text carries the Art. 14 information, so whoever answered it was told;
     // the answer's event, naming the text by hash, is the proof. A notice still owed is done.
     const told = owedNoticeStatuses.includes(candidacy.noticeStatus)
-    // The answer is the transaction's last write: COMMIT goes with it.
-    await commitWithLast(
+    await appendToLockedChain(
       tx,
-      appendToLockedChain(
-        tx,
-        candidacy.id,
-        candidacy,
-        [
-          {
-            type: given ? 'consent_given' : 'consent_declined',
-            actor: { type: 'data_subject' },
-            occurredAt: now,
-            legalBasis: 'consent',
-            // Art. 7(1): the proof is the exact text (by hash) and the link it was given through.
-            evidence: { consentText: link.consentTextHash, consentLink: link.id },
-          },
-        ],
+      candidacy.id,
+      candidacy,
+      [
         {
-          consentState: given ? 'given' : 'declined',
-          updatedAt: now,
-          ...(told ? { noticeStatus: 'sent' as const, noticeSentAt: now } : {}),
+          type: given ? 'consent_given' : 'consent_declined',
+          actor: { type: 'data_subject' },
+          occurredAt: now,
+          legalBasis: 'consent',
+          // Art. 7(1): the proof is the exact text (by hash) and the link it was given through.
+          evidence: { consentText: link.consentTextHash, consentLink: link.id },
         },
-      ),
+      ],
+      {
+        consentState: given ? 'given' : 'declined',
+        updatedAt: now,
+        ...(told ? { noticeStatus: 'sent' as const, noticeSentAt: now } : {}),
+      },
     )
     return { kind: 'state', language, state: given ? 'given' : 'declined' }
   })

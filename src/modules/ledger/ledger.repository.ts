@@ -1,6 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
-import { rowInserter, rowUpdater, statement } from '../../db/prepared'
+import { prepared } from '../../db/prepared'
 import { candidacies } from '../candidacies/candidacies.tables'
 import { ledgerEvents } from './ledger.tables'
 
@@ -14,29 +14,23 @@ export interface ChainHead {
 }
 
 /** Locks the candidacy row: appends to one chain happen one at a time, so the chain never forks. */
-const lockedChainHead = statement((db) =>
-  db
-    .select({
-      vacancyId: candidacies.vacancyId,
-      ledgerSeq: candidacies.ledgerSeq,
-      ledgerHead: candidacies.ledgerHead,
-    })
-    .from(candidacies)
-    .where(eq(candidacies.id, sql.placeholder('candidacyId')))
-    .for('update'),
-)
-
 export async function lockChainHead(tx: Executor, candidacyId: string): Promise<ChainHead | undefined> {
-  const [row] = await lockedChainHead(tx, { candidacyId })
+  const [row] = await prepared(
+    tx
+      .select({
+        vacancyId: candidacies.vacancyId,
+        ledgerSeq: candidacies.ledgerSeq,
+        ledgerHead: candidacies.ledgerHead,
+      })
+      .from(candidacies)
+      .where(eq(candidacies.id, candidacyId))
+      .for('update'),
+  )
   return row
 }
 
-const oneEvent = rowInserter(ledgerEvents)
-const updateCandidacyRow = rowUpdater(candidacies, candidacies.id)
-
 export async function insertLedgerEvents(tx: Executor, events: NewLedgerEvent[]): Promise<void> {
-  if (events.length === 1) await oneEvent.insert(tx, events[0]!)
-  else if (events.length > 1) await tx.insert(ledgerEvents).values(events)
+  if (events.length > 0) await tx.insert(ledgerEvents).values(events)
 }
 
 /** Moves the chain head, together with whatever else about the candidacy the event changed. */
@@ -47,7 +41,10 @@ export async function setChainHead(
   hash: string,
   changes: Partial<typeof candidacies.$inferInsert> = {},
 ): Promise<void> {
-  await updateCandidacyRow(tx, candidacyId, { ...changes, ledgerSeq: seq, ledgerHead: hash })
+  await tx
+    .update(candidacies)
+    .set({ ...changes, ledgerSeq: seq, ledgerHead: hash })
+    .where(eq(candidacies.id, candidacyId))
 }
 
 export function listCandidacyEvents(db: Executor, candidacyId: string): Promise<LedgerEventRow[]> {

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, lt, lte, notInArray, type SQL, sql } from 'drizzle-orm'
-import { type Database, type Executor, queryRows } from '../../db/client'
-import { rowInserter, rowUpdater, statement } from '../../db/prepared'
+import { type Executor, queryRows } from '../../db/client'
+import { prepared } from '../../db/prepared'
 import {
   type CandidacyContext,
   candidacyContextQuery,
@@ -9,7 +9,7 @@ import {
 import { candidacies, facts, owedNoticeStatuses } from '../candidacies/candidacies.tables'
 import { clients } from '../clients/clients.tables'
 import { linkTokens } from '../consent/consent.tables'
-import { lockedPersonThrough } from '../people/people.repository'
+import { lockPersonThrough } from '../people/people.repository'
 import { vacancies } from '../vacancies/vacancies.tables'
 import { type MessageStatus, messages, providerStatuses } from './outreach.tables'
 
@@ -24,14 +24,6 @@ export const releasedDedupeKey = sql<
   string | null
 >`case when ${messages.dedupeKey} like 'once:%' then ${messages.dedupeKey} end`
 
-const messageRows = rowInserter(messages, { ignoreConflictsOn: messages.dedupeKey })
-const messageByDedupeKey = statement((db) =>
-  db
-    .select()
-    .from(messages)
-    .where(eq(messages.dedupeKey, sql.placeholder('dedupeKey'))),
-)
-
 /**
  * `sent`, unless the provider already reported something later about this mail (a delivery event
  * can overtake the worker's own bookkeeping): statuses only move forward.
@@ -43,50 +35,42 @@ export async function insertMessageOnce(
   db: Executor,
   message: NewMessage,
 ): Promise<{ row: MessageRow; created: boolean }> {
-  const created = await messageRows.insertReturning(db, message)
+  const [created] = await db
+    .insert(messages)
+    .values(message)
+    .onConflictDoNothing({ target: messages.dedupeKey })
+    .returning()
   if (created) return { row: created, created: true }
-  const [existing] = await messageByDedupeKey(db, { dedupeKey: message.dedupeKey! })
+  const [existing] = await db.select().from(messages).where(eq(messages.dedupeKey, message.dedupeKey!))
   return { row: existing!, created: false }
 }
 
-const lockedMessage = statement((db) =>
-  db
-    .select()
-    .from(messages)
-    .where(eq(messages.id, sql.placeholder('id')))
-    .for('update'),
-)
-
 export async function lockMessage(db: Executor, id: string): Promise<MessageRow | undefined> {
-  const [row] = await lockedMessage(db, { id })
+  const [row] = await prepared(db.select().from(messages).where(eq(messages.id, id)).for('update'))
   return row
 }
 
-/** The candidacy id of the message the `id` placeholder names, as a subquery. */
-const candidacyOfMessage = (db: Database) =>
-  db
-    .select({ candidacyId: messages.candidacyId })
-    .from(messages)
-    .where(eq(messages.id, sql.placeholder('id')))
+/** The candidacy id of the message `id` names, as a subquery. */
+const candidacyOfMessage = (db: Executor, id: string) =>
+  db.select({ candidacyId: messages.candidacyId }).from(messages).where(eq(messages.id, id))
 
 /**
  * The context of the candidacy a message is about, locked. The worker sends it before the
  * message's own lock: whatever changes a candidacy and its messages locks the candidacy first (a
  * withdrawal locks it, then cancels its messages), and the other order would deadlock with it.
  */
-const lockedContextOfMessage = statement((db) =>
-  candidacyContextQuery(db, eq(candidacies.id, candidacyOfMessage(db))).for('update', { of: candidacies }),
-)
-
 export async function lockContextOfMessage(db: Executor, id: string): Promise<CandidacyContext | undefined> {
-  const [row] = await lockedContextOfMessage(db, { id })
+  const [row] = await prepared(
+    candidacyContextQuery(db, eq(candidacies.id, candidacyOfMessage(db, id))).for('update', {
+      of: candidacies,
+    }),
+  )
   return row
 }
 
 /** The person a message is for, locked, with their addresses: issue it right after `lockContextOfMessage`. */
-export const lockPersonOfMessage = lockedPersonThrough<{ id: string }>((db) =>
-  personOfCandidacy(db, candidacyOfMessage(db)),
-)
+export const lockPersonOfMessage = (db: Executor, id: string) =>
+  lockPersonThrough(db, personOfCandidacy(db, candidacyOfMessage(db, id)))
 
 export async function findMessage(db: Executor, id: string): Promise<MessageRow | undefined> {
   const [row] = await db.select().from(messages).where(eq(messages.id, id))
@@ -95,10 +79,8 @@ export async function findMessage(db: Executor, id: string): Promise<MessageRow 
 
 export type MessageChanges = { [K in keyof NewMessage]?: NewMessage[K] | SQL }
 
-const messageUpdate = rowUpdater(messages, messages.id)
-
 export async function updateMessage(db: Executor, id: string, changes: MessageChanges): Promise<void> {
-  await messageUpdate(db, id, changes)
+  await db.update(messages).set(changes).where(eq(messages.id, id))
 }
 
 /** Ends every message still waiting for a candidacy; returns their ids so their jobs can be removed. */
@@ -145,27 +127,6 @@ export async function hasSentMessage(db: Executor, candidacyId: string): Promise
   return rows.length > 0
 }
 
-const subjectMatter = statement((db) =>
-  db
-    .select({
-      vacancy: {
-        title: vacancies.title,
-        purpose: vacancies.purpose,
-        legalBasis: vacancies.legalBasis,
-        retentionDays: vacancies.retentionDays,
-      },
-      client: { name: clients.name, country: clients.country },
-      // As text: a driver hands an array of an enum type over unparsed.
-      factKinds: sql<
-        string[]
-      >`array(select distinct ${facts.kind}::text from ${facts} where ${facts.candidacyId} = ${sql.placeholder('candidacyId')})`,
-    })
-    .from(candidacies)
-    .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
-    .innerJoin(clients, eq(clients.id, vacancies.clientId))
-    .where(eq(candidacies.id, sql.placeholder('candidacyId'))),
-)
-
 export type MailSubjectMatter = NonNullable<Awaited<ReturnType<typeof mailSubjectMatter>>>
 
 /**
@@ -173,7 +134,26 @@ export type MailSubjectMatter = NonNullable<Awaited<ReturnType<typeof mailSubjec
  * for), and the kinds of facts held, which are the categories of data it must name (Art. 14(1)(d)).
  */
 export async function mailSubjectMatter(db: Executor, candidacyId: string) {
-  const [row] = await subjectMatter(db, { candidacyId })
+  const [row] = await prepared(
+    db
+      .select({
+        vacancy: {
+          title: vacancies.title,
+          purpose: vacancies.purpose,
+          legalBasis: vacancies.legalBasis,
+          retentionDays: vacancies.retentionDays,
+        },
+        client: { name: clients.name, country: clients.country },
+        // As text: a driver hands an array of an enum type over unparsed.
+        factKinds: sql<
+          string[]
+        >`array(select distinct ${facts.kind}::text from ${facts} where ${facts.candidacyId} = ${candidacies.id})`,
+      })
+      .from(candidacies)
+      .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
+      .innerJoin(clients, eq(clients.id, vacancies.clientId))
+      .where(eq(candidacies.id, candidacyId)),
+  )
   row?.factKinds.sort()
   return row
 }

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { UnrecoverableError } from 'bullmq'
 import { z } from 'zod'
-import { type BatchLane, batchedTransaction } from '../../db/batch'
 import type { Executor } from '../../db/client'
-import { commitWithLast } from '../../db/transactions'
 import { addWorkingDays, endOfLocalDay, localDate } from '../../lib/deadlines'
 import { normaliseEmail } from '../../lib/email-address'
 import { AppError } from '../../lib/problems'
@@ -59,19 +57,6 @@ export const staffTemplates = ['consent_request', 'art14_notice', 'introduction_
 export type StaffTemplate = (typeof staffTemplates)[number]
 
 const JOB_NAME = 'send'
-
-/**
- * Group commit (src/db/batch.ts) for a mail's three transactions: queuing it (the API), and in
- * the worker preparing it just before the send and recording it after. The worker's two share a
- * lane: one mail's record and another's preparation then share a transaction and its COMMIT
- * (half the transactions a mail; PostgreSQL's CPU a mail fell by a sixth, 2026-12-05). Two of
- * them that append to one candidacy's ledger meet its chain key and run alone. One batch at a
- * time each: the mail path is CPU-bound on the whole machine, and so its batches grow largest.
- */
-const lanes = {
-  enqueue: { concurrent: 1 },
-  worker: { concurrent: 1 },
-} satisfies Record<string, BatchLane>
 
 /** Where a mail may go: the person's first address that has not bounced hard. */
 function deliverableAddress(emails: PersonEmailRow[]): PersonEmailRow | undefined {
@@ -156,12 +141,11 @@ export async function enqueueOutreach(
   template: MailTemplate,
   options: { language?: 'nl' | 'en' | undefined; dedupeKey?: string } = {},
 ): Promise<{ messageId: string; created: boolean }> {
-  // A refusal is returned, not thrown: thrown, it would make its whole batch run again one by one.
-  const result = await batchedTransaction(deps.db, lanes.enqueue, async (tx) => {
+  const result = await deps.db.transaction(async (tx) => {
     // One round trip: the candidacy's lock, then the person's (the lock order), and the addresses.
     const [context, { person, emails }] = await Promise.all([
       lockCandidacyContext(tx, candidacyId),
-      lockPersonOfCandidacy(tx, { candidacyId }),
+      lockPersonOfCandidacy(tx, candidacyId),
     ])
     if (!context) return { refused: new AppError('candidacy.not_found') }
     const now = deps.clock.now()
@@ -455,12 +439,12 @@ export async function sendMessage(
   attempt: SendAttempt,
 ): Promise<SendOutcome> {
   if (attempt.acceptedAs) return recordAccepted(deps, messageId, attempt.acceptedAs)
-  const prepared = await batchedTransaction(deps.db, lanes.worker, async (tx) => {
+  const prepared = await deps.db.transaction(async (tx) => {
     // One round trip, in the lock order a withdrawal follows too: the candidacy, its person (with
     // the addresses), then the message.
     const [context, { person, emails }, message] = await Promise.all([
       lockContextOfMessage(tx, messageId),
-      lockPersonOfMessage(tx, { id: messageId }),
+      lockPersonOfMessage(tx, messageId),
       lockMessage(tx, messageId),
     ])
     if (!message || TERMINAL.has(message.status)) return undefined
@@ -491,15 +475,12 @@ export async function sendMessage(
       message.subject === null ? mailSubjectMatter(tx, context.candidacy.id) : undefined,
     ])
     if (refused) {
-      await commitWithLast(
-        tx,
-        updateMessage(tx, message.id, {
-          status: 'cancelled',
-          statusReason: refused.code,
-          statusAt: now,
-          dedupeKey: releasedDedupeKey,
-        }),
-      )
+      await updateMessage(tx, message.id, {
+        status: 'cancelled',
+        statusReason: refused.code,
+        statusAt: now,
+        dedupeKey: releasedDedupeKey,
+      })
       return { cancelled: true as const }
     }
     const address = deliverableAddress(emails)!
@@ -518,8 +499,7 @@ export async function sendMessage(
       attempts: message.attempts + 1,
       statusAt: now,
     }
-    // The links and the message's update end the transaction: COMMIT goes with them.
-    await commitWithLast(tx, Promise.all([prepared?.writeLinks(), updateMessage(tx, message.id, changes)]))
+    await Promise.all([prepared?.writeLinks(), updateMessage(tx, message.id, changes)])
     return { cancelled: false as const, message: { ...message, ...changes }, context }
   })
   if (!prepared) return 'skipped'
@@ -570,7 +550,7 @@ async function recordAccepted(
 }
 
 async function recordSent(deps: OutreachDeps, message: MessageRow, providerMessageId: string) {
-  await batchedTransaction(deps.db, lanes.worker, async (tx) => {
+  await deps.db.transaction(async (tx) => {
     const now = deps.clock.now()
     // Art. 14(3): a notice tells the person; the ledger proves when and by which mail.
     const notice = message.candidacyId !== null && noticeTemplates.has(message.template)
@@ -579,8 +559,7 @@ async function recordSent(deps: OutreachDeps, message: MessageRow, providerMessa
       message.subjectRequestId ? isErasureRequest(tx, message.subjectRequestId) : false,
       notice ? lockCandidacyContext(tx, message.candidacyId!) : undefined,
     ])
-    // The transaction's writes, COMMIT with them: the candidacy (locked first, as a withdrawal
-    // locks it before its messages) and the message.
+    // The candidacy (locked first, as a withdrawal locks it before its messages), then the message.
     const noticeSent =
       locked && owedNoticeStatuses.includes(locked.candidacy.noticeStatus)
         ? appendToLockedChain(
@@ -607,7 +586,7 @@ async function recordSent(deps: OutreachDeps, message: MessageRow, providerMessa
       dedupeKey: releasedDedupeKey,
       ...(erasureAnswer ? { toAddress: null, subject: null, bodyText: null, bodyHtml: null } : {}),
     })
-    await commitWithLast(tx, Promise.all([noticeSent, messageSent]))
+    await Promise.all([noticeSent, messageSent])
   })
 }
 

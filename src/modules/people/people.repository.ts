@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, ne, type SQLWrapper, sql } from 'drizzle-orm'
-import type { Database, Executor } from '../../db/client'
-import { anyOf, rowInserter, rowUpdater, statement } from '../../db/prepared'
+import type { Executor } from '../../db/client'
+import { anyOf, prepared } from '../../db/prepared'
 import { type IdentifierKind, people, personEmails, personIdentifiers } from './people.tables'
 
 export type PersonRow = typeof people.$inferSelect
@@ -8,39 +8,33 @@ export type PersonEmailRow = typeof personEmails.$inferSelect
 export type PersonIdentifierRow = typeof personIdentifiers.$inferSelect
 
 /** The distinct people holding any of these normalised addresses. */
-const personIdsByEmails = statement((db) =>
-  db
-    .selectDistinct({ personId: personEmails.personId })
-    .from(personEmails)
-    .where(anyOf(personEmails.normalized, 'normalized')),
-)
-
 export async function findPersonIdsByEmails(db: Executor, normalized: string[]): Promise<string[]> {
-  const rows = await personIdsByEmails(db, { normalized })
+  const rows = await prepared(
+    db
+      .selectDistinct({ personId: personEmails.personId })
+      .from(personEmails)
+      .where(anyOf(personEmails.normalized, normalized)),
+  )
   return rows.map((row) => row.personId)
 }
 
 /** The person by id, unlocked or locked (for update, or shared). */
-const personStatement = (lock?: 'update' | 'share') =>
-  statement((db) => {
-    const query = db
-      .select()
-      .from(people)
-      .where(eq(people.id, sql.placeholder('id')))
-    return lock ? query.for(lock) : query
-  })
-const personById = personStatement()
-const lockedPersonById = personStatement('update')
-const sharedPersonById = personStatement('share')
-
-export async function findPerson(db: Executor, id: string): Promise<PersonRow | undefined> {
-  const [row] = await personById(db, { id })
+async function personById(
+  db: Executor,
+  id: string,
+  lock?: 'update' | 'share',
+): Promise<PersonRow | undefined> {
+  const query = db.select().from(people).where(eq(people.id, id))
+  const [row] = await prepared(lock ? query.for(lock) : query)
   return row
 }
 
-export async function lockPerson(db: Executor, id: string): Promise<PersonRow | undefined> {
-  const [row] = await lockedPersonById(db, { id })
-  return row
+export function findPerson(db: Executor, id: string): Promise<PersonRow | undefined> {
+  return personById(db, id)
+}
+
+export function lockPerson(db: Executor, id: string): Promise<PersonRow | undefined> {
+  return personById(db, id, 'update')
 }
 
 /**
@@ -48,59 +42,42 @@ export async function lockPerson(db: Executor, id: string): Promise<PersonRow | 
  * adds a candidacy, so a restriction or objection (which lock the person for update) waits for it,
  * or it waits for them and reads what they committed.
  */
-export async function sharePerson(db: Executor, id: string): Promise<PersonRow | undefined> {
-  const [row] = await sharedPersonById(db, { id })
-  return row
+export function sharePerson(db: Executor, id: string): Promise<PersonRow | undefined> {
+  return personById(db, id, 'share')
 }
-
-const peopleRows = rowInserter(people)
 
 export async function insertPerson(db: Executor, person: typeof people.$inferInsert): Promise<void> {
-  await peopleRows.insert(db, person)
+  await db.insert(people).values(person)
 }
-
-const personUpdate = rowUpdater(people, people.id)
 
 export async function updatePerson(db: Executor, id: string, changes: Partial<typeof people.$inferInsert>) {
-  await personUpdate(db, id, changes)
+  await db.update(people).set(changes).where(eq(people.id, id))
 }
 
-/** Adds addresses; ones the person already has are skipped. */
+/**
+ * Adds addresses no one holds yet. One that another person took meanwhile fails the statement
+ * on the unique address (23505), so a sourcing racing another for the same person can tell.
+ */
 export async function insertEmails(
   db: Executor,
   emails: Array<typeof personEmails.$inferInsert>,
 ): Promise<PersonEmailRow[]> {
-  const added = await Promise.all(emails.map((email) => insertEmail(db, email)))
-  return added.flat()
+  if (emails.length === 0) return []
+  return db.insert(personEmails).values(emails).returning()
 }
-
-const insertEmail = statement((db) =>
-  db
-    .insert(personEmails)
-    .values({
-      personId: sql.placeholder('personId'),
-      address: sql.placeholder('address'),
-      normalized: sql.placeholder('normalized'),
-      createdAt: sql.placeholder('createdAt'),
-    } as never)
-    .onConflictDoNothing()
-    .returning(),
-) as (db: Executor, email: typeof personEmails.$inferInsert) => Promise<PersonEmailRow[]>
 
 /** A person's addresses in the order they were added: the first deliverable one is where mail goes. */
 const emailOrder = [asc(personEmails.createdAt), asc(personEmails.normalized)]
 
-const emailsOf = statement((db) =>
-  db
-    .select()
-    .from(personEmails)
-    .where(anyOf(personEmails.personId, 'personIds'))
-    .orderBy(...emailOrder),
-)
-
 export function listEmails(db: Executor, personIds: string[]): Promise<PersonEmailRow[]> {
   if (personIds.length === 0) return Promise.resolve([])
-  return emailsOf(db, { personIds })
+  return prepared(
+    db
+      .select()
+      .from(personEmails)
+      .where(anyOf(personEmails.personId, personIds))
+      .orderBy(...emailOrder),
+  )
 }
 
 /**
@@ -108,27 +85,21 @@ export function listEmails(db: Executor, personIds: string[]): Promise<PersonEma
  * candidacy, of a message): both can then leave in the round trip that locks the candidacy,
  * after that lock, as the lock order wants (candidacy, then person).
  */
-export function lockedPersonThrough<Values extends Record<string, unknown>>(
-  personId: (db: Database) => SQLWrapper,
-): (db: Executor, values: Values) => Promise<{ person: PersonRow | undefined; emails: PersonEmailRow[] }> {
-  const lockedPerson = statement<Values, PersonRow[]>((db) =>
-    db
-      .select()
-      .from(people)
-      .where(eq(people.id, personId(db)))
-      .for('update'),
-  )
-  const emails = statement<Values, PersonEmailRow[]>((db) =>
-    db
-      .select()
-      .from(personEmails)
-      .where(eq(personEmails.personId, personId(db)))
-      .orderBy(...emailOrder),
-  )
-  return async (db, values) => {
-    const [[person], found] = await Promise.all([lockedPerson(db, values), emails(db, values)])
-    return { person, emails: found }
-  }
+export async function lockPersonThrough(
+  db: Executor,
+  personId: SQLWrapper,
+): Promise<{ person: PersonRow | undefined; emails: PersonEmailRow[] }> {
+  const [[person], emails] = await Promise.all([
+    prepared(db.select().from(people).where(eq(people.id, personId)).for('update')),
+    prepared(
+      db
+        .select()
+        .from(personEmails)
+        .where(eq(personEmails.personId, personId))
+        .orderBy(...emailOrder),
+    ),
+  ])
+  return { person, emails }
 }
 
 /** Whether another person already holds one of these addresses. */
@@ -159,31 +130,22 @@ export function listIdentifiers(db: Executor, personId: string): Promise<PersonI
     .orderBy(asc(personIdentifiers.kind))
 }
 
-const upsertIdentifier = statement((db) =>
-  db
-    .insert(personIdentifiers)
-    .values({
-      personId: sql.placeholder('personId'),
-      kind: sql.placeholder('kind'),
-      ciphertext: sql.placeholder('ciphertext'),
-      keyId: sql.placeholder('keyId'),
-      updatedAt: sql.placeholder('updatedAt'),
-    } as never)
-    .onConflictDoUpdate({
-      target: [personIdentifiers.personId, personIdentifiers.kind],
-      set: {
-        ciphertext: sql.placeholder('ciphertext'),
-        keyId: sql.placeholder('keyId'),
-        updatedAt: sql.placeholder('updatedAt'),
-      } as never,
-    }),
-) as (db: Executor, row: typeof personIdentifiers.$inferInsert) => Promise<unknown>
-
 export async function upsertIdentifiers(
   db: Executor,
   rows: Array<typeof personIdentifiers.$inferInsert>,
 ): Promise<void> {
-  await Promise.all(rows.map((row) => upsertIdentifier(db, row)))
+  if (rows.length === 0) return
+  await db
+    .insert(personIdentifiers)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: [personIdentifiers.personId, personIdentifiers.kind],
+      set: {
+        ciphertext: sql`excluded.ciphertext`,
+        keyId: sql`excluded.key_id`,
+        updatedAt: sql`excluded.updated_at`,
+      },
+    })
 }
 
 export async function deleteIdentifier(db: Executor, personId: string, kind: IdentifierKind): Promise<void> {

@@ -1,18 +1,16 @@
 import type { Executor } from '../../db/client'
-import { anyOf, statement } from '../../db/prepared'
+import { anyOf, prepared } from '../../db/prepared'
 import { type SuppressionReason, suppressions } from './suppression.tables'
-
-const suppressedAmong = statement((db) =>
-  db
-    .select({ addressHash: suppressions.addressHash })
-    .from(suppressions)
-    .where(anyOf(suppressions.addressHash, 'hashes'))
-    .limit(1),
-)
 
 export async function anySuppressed(db: Executor, hashes: string[]): Promise<boolean> {
   if (hashes.length === 0) return false
-  const rows = await suppressedAmong(db, { hashes })
+  const rows = await prepared(
+    db
+      .select({ addressHash: suppressions.addressHash })
+      .from(suppressions)
+      .where(anyOf(suppressions.addressHash, hashes))
+      .limit(1),
+  )
   return rows.length > 0
 }
 

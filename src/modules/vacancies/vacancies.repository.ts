@@ -1,6 +1,6 @@
 import { and, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm'
-import type { Database, Executor } from '../../db/client'
-import { statement } from '../../db/prepared'
+import type { Executor } from '../../db/client'
+import { prepared } from '../../db/prepared'
 import { dpias, legitimateInterestAssessments, type VacancyStatus, vacancies } from './vacancies.tables'
 
 export type VacancyRow = typeof vacancies.$inferSelect
@@ -23,21 +23,13 @@ function detailQuery(db: Executor, where: SQL | undefined) {
     .where(where)
 }
 
-const vacancyDetail = statement((db) => detailQuery(db, eq(vacancies.id, sql.placeholder('id'))))
-const scopedVacancyDetail = statement((db) =>
-  detailQuery(
-    db,
-    and(eq(vacancies.id, sql.placeholder('id')), eq(vacancies.clientId, sql.placeholder('clientId'))),
-  ),
-)
-
 /**
  * What sourcing decides by (status, basis, DPIA, the approved assessment it names) and what a
  * candidacy's context holds, without the texts: every sourcing reads it, locked. Shared:
  * sourcings go on side by side, but a vacancy closing meanwhile waits for them (and one that
  * starts during the close sees it closed), so no candidacy lands without its retention clock.
  */
-const sourcingVacancyQuery = (db: Database) =>
+const sourcingVacancyQuery = (db: Executor, id: string) =>
   db
     .select({
       id: vacancies.id,
@@ -53,18 +45,16 @@ const sourcingVacancyQuery = (db: Database) =>
     .from(vacancies)
     .leftJoin(legitimateInterestAssessments, eq(legitimateInterestAssessments.vacancyId, vacancies.id))
     .leftJoin(dpias, eq(dpias.vacancyId, vacancies.id))
-    .where(eq(vacancies.id, sql.placeholder('id')))
-const sharedSourcingVacancy = statement((db) => sourcingVacancyQuery(db).for('share', { of: vacancies }))
-const updatableSourcingVacancy = statement((db) =>
-  sourcingVacancyQuery(db).for('no key update', { of: vacancies }),
-)
+    .where(eq(vacancies.id, id))
 
 /**
  * `willUpdate`: the sourcing changes the vacancy too (a special-category fact flags it for a
  * DPIA); two sourcings that share-locked it and then both updated it would deadlock.
  */
 export async function lockSourcingVacancy(db: Executor, id: string, { willUpdate = false } = {}) {
-  const [row] = await (willUpdate ? updatableSourcingVacancy : sharedSourcingVacancy)(db, { id })
+  const [row] = await prepared(
+    sourcingVacancyQuery(db, id).for(willUpdate ? 'no key update' : 'share', { of: vacancies }),
+  )
   return row
 }
 
@@ -74,9 +64,14 @@ export async function findVacancyDetail(
   id: string,
   scope: { clientId: string | null } = { clientId: null },
 ): Promise<VacancyDetail | undefined> {
-  const [row] = scope.clientId
-    ? await scopedVacancyDetail(db, { id, clientId: scope.clientId })
-    : await vacancyDetail(db, { id })
+  const [row] = await prepared(
+    detailQuery(
+      db,
+      scope.clientId
+        ? and(eq(vacancies.id, id), eq(vacancies.clientId, scope.clientId))
+        : eq(vacancies.id, id),
+    ),
+  )
   return row
 }
 

@@ -141,8 +141,8 @@ describe('link pages', () => {
     expect(types.map((row) => row.type)).toEqual(['basis_asserted', 'consent_requested', 'consent_given'])
   })
 
-  // Answers arriving together share a transaction (src/db/batch.ts); answers to one candidacy
-  // in one batch must still be recorded once, as if they had come one after the other.
+  // Each answer locks the candidacy in its own transaction, so answers that arrive together are
+  // recorded as if they had come one after the other.
   it('answers that arrive together are each recorded as if alone: a double click counts once', async () => {
     const answering = async (consentUrl: string) => {
       const path = `/c/${linkToken(consentUrl)}`
@@ -158,7 +158,6 @@ describe('link pages', () => {
     const other = await answering((await candidateWithLinks()).links.consentUrl)
     const { candidacy, links } = await candidateWithLinks()
     const post = await answering(links.consentUrl)
-    // The first answer runs alone; the clicks that follow at once wait for it and go together.
     const responses = await Promise.all([other('consent'), post('consent'), post('decline'), post('consent')])
     expect(responses.map((response) => response.statusCode)).toEqual([200, 200, 200, 200])
     const answers = await queryRows<{ type: string }>(
