@@ -542,15 +542,22 @@ export async function rectifyPerson(
       if (await isSuppressed(tx, deps.config.SERVER_SECRET!, normalized))
         throw new AppError('sourcing.suppressed')
       await deleteEmailsExcept(tx, person.id, normalized)
-      await insertEmails(
-        tx,
-        emails.map((address) => ({
+      const held = new Set((await listEmails(tx, [person.id])).map((email) => email.normalized))
+      const added = emails
+        .map((address) => ({
           personId: person.id,
           address: address.trim(),
           normalized: normaliseEmail(address),
           createdAt: now,
-        })),
-      )
+        }))
+        .filter(
+          (email, index, all) => all.findIndex((other) => other.normalized === email.normalized) === index,
+        )
+        .filter((email) => !held.has(email.normalized))
+      // Another person took one of the addresses since the check above: the unique key says so.
+      await insertEmails(tx, added).catch((error: unknown) => {
+        throw isUniqueViolation(error) ? new AppError('person.email_taken') : error
+      })
     }
     for (const identifier of identifiers ?? []) {
       if (identifier.value === null) await deleteIdentifier(tx, person.id, identifier.kind)

@@ -198,6 +198,20 @@ describe('rectification and stages', () => {
       fullName: 'Corrected Name',
       emails: [{ address: 'corrected@example.org', undeliverable: false }],
     })
+    // An address kept from before stays as it is; only the new one is added.
+    const both = json<{ person: { emails: Array<{ address: string }> } }>(
+      await t.request({
+        method: 'PATCH',
+        url: `/candidacies/${candidacy.id}/person`,
+        as: mine.recruiter,
+        payload: { emails: ['Corrected@example.org', 'second@example.org'] },
+      }),
+      200,
+    )
+    expect(both.person.emails.map((email) => email.address)).toEqual([
+      'corrected@example.org',
+      'second@example.org',
+    ])
     const ledgerText = await queryRows<{ text: string }>(
       t.app.db,
       sql`select evidence::text as text from ledger_events where candidacy_id = ${candidacy.id}`,
