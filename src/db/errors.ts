@@ -47,3 +47,12 @@ export function databaseErrorCode(error: unknown): string | undefined {
 }
 
 export const isDatabaseUnavailable = (error: unknown): boolean => databaseErrorCode(error) !== undefined
+
+/** Whether PostgreSQL refused the work on the named constraint (or trigger raising it). */
+export function violatesConstraint(error: unknown, constraint: string): boolean {
+  for (let cause = error, depth = 0; cause && depth < 5; depth++) {
+    if ((cause as { constraint_name?: unknown }).constraint_name === constraint) return true
+    cause = (cause as { cause?: unknown }).cause
+  }
+  return false
+}

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Executor } from '../../db/client'
+import { violatesConstraint } from '../../db/errors'
 import { pageMessages } from '../../lib/page'
 import { AppError } from '../../lib/problems'
 import type { Messages } from '../../lib/templates'
@@ -250,7 +251,7 @@ export async function introduceCandidate(
   candidacyId: string,
   reason: string,
 ): Promise<void> {
-  await deps.db.transaction(async (tx) => {
+  const introduction = deps.db.transaction(async (tx) => {
     const { candidacy, vacancy } = await lockLiveCandidacy(tx, candidacyId)
     const now = deps.clock.now()
     if (!hasLiveConsent(candidacy, now)) {
@@ -278,6 +279,12 @@ export async function introduceCandidate(
         evidence: { recipientClient: vacancy.clientId },
       },
     ])
+  })
+  // The database's own guard (migration 0013) says the same as the check above, should it act.
+  await introduction.catch((error: unknown) => {
+    throw violatesConstraint(error, 'candidacies_introduction_needs_consent')
+      ? new AppError('consent.required')
+      : error
   })
 }
 

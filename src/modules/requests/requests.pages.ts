@@ -108,7 +108,7 @@ export const requestPages: FastifyPluginAsyncZod = async (app) => {
       ) {
         return send(reply, 403, messagePageHtml(app.services.templates, app.config, language, 'form.expired'))
       }
-      const created = await registerRequest(
+      const { request: created } = await registerRequest(
         app.services,
         null,
         {

@@ -9,9 +9,35 @@ export type ErasureTaskRow = typeof erasureTasks.$inferSelect
 
 export const OPEN_STATUSES: RequestStatus[] = ['received', 'verified', 'in_progress']
 
-export async function insertRequest(db: Executor, request: NewSubjectRequest): Promise<SubjectRequestRow> {
-  const [row] = await db.insert(subjectRequests).values(request).returning()
-  return row!
+/**
+ * Inserts a request unless one of its type is open for the same person (or, for someone we hold
+ * nothing on, the same address): the unique indexes decide, so two arriving at once make one.
+ */
+export async function insertRequestOnce(
+  db: Executor,
+  request: NewSubjectRequest,
+): Promise<{ row: SubjectRequestRow; created: boolean }> {
+  // The open one may close between the conflict and the read: then the insert goes through.
+  for (;;) {
+    const [created] = await db.insert(subjectRequests).values(request).onConflictDoNothing().returning()
+    if (created) return { row: created, created: true }
+    const [open] = await db
+      .select()
+      .from(subjectRequests)
+      .where(
+        and(
+          eq(subjectRequests.type, request.type),
+          inArray(subjectRequests.status, OPEN_STATUSES),
+          request.personId
+            ? eq(subjectRequests.personId, request.personId)
+            : and(
+                isNull(subjectRequests.personId),
+                sql`lower(${subjectRequests.contactEmail}) = lower(${request.contactEmail ?? null})`,
+              ),
+        ),
+      )
+    if (open) return { row: open, created: false }
+  }
 }
 
 export async function findRequest(db: Executor, id: string): Promise<SubjectRequestRow | undefined> {

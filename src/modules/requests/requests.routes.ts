@@ -40,14 +40,20 @@ export const requestRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Register a data subject request (a recruiter may register one received by mail)',
         description:
-          'Due one month after receipt (Regulation 1182/71, public holidays of JURISDICTION). The person is mailed request_received.',
+          'Due one month after receipt (Regulation 1182/71, public holidays of JURISDICTION). The person is mailed request_received. ' +
+          'A request of a type already open for the person joins it: 200 with that request, no second mail.',
         body: newRequestBody,
-        response: responses({ 201: requestView }, [404]),
+        response: responses({ 200: requestView, 201: requestView }, [404]),
       },
     },
     async (request, reply) => {
-      const created = await registerRequest(app.services, principalOf(request), request.body)
-      return reply.code(201).send(view(await getRequest(app.db, created.id)))
+      const { request: registered, joined } = await registerRequest(
+        app.services,
+        principalOf(request),
+        request.body,
+      )
+      // 200: a request of this type was already open for the person, and this one joined it.
+      return reply.code(joined ? 200 : 201).send(view(await getRequest(app.db, registered.id)))
     },
   )
 

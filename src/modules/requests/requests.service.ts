@@ -34,7 +34,7 @@ import {
   confirmTask,
   defaultOwner,
   findRequest,
-  insertRequest,
+  insertRequestOnce,
   insertTasks,
   isPrivilegedUser,
   listTasks,
@@ -182,13 +182,15 @@ export interface NewRequestInput {
 /**
  * Registers a request as received. One about an address we hold nothing on is registered all the
  * same (and answered: we hold no data) and creates no person. The deadline is computed, not guessed.
+ * A request of a type already open for the person joins that one: one request, one deadline, one
+ * answer (`joined`), and no second acknowledgement.
  */
 export async function registerRequest(
   deps: RequestDeps,
   actor: Principal | null,
   input: NewRequestInput,
   options: { verification?: string } = {},
-): Promise<SubjectRequestRow> {
+): Promise<{ request: SubjectRequestRow; joined: boolean }> {
   const now = deps.clock.now()
   if (input.receivedAt > now) {
     throw new AppError('request.invalid', 'receivedAt cannot be in the future', {
@@ -200,7 +202,7 @@ export async function registerRequest(
       errors: [{ field: 'body.email', message: 'personId or email is required' }],
     })
   }
-  const { request, mailIds } = await deps.db.transaction(async (tx) => {
+  const { request, joined, mailIds } = await deps.db.transaction(async (tx) => {
     let personId = input.personId ?? null
     if (personId && !(await findPerson(tx, personId))) throw new AppError('person.not_found')
     if (!personId && input.email)
@@ -211,7 +213,7 @@ export async function registerRequest(
     const owner =
       actor && (actor.role === 'dpo' || actor.role === 'admin') ? actor.userId : await defaultOwner(tx)
     const verified = options.verification !== undefined
-    const request = await insertRequest(tx, {
+    const { row: request, created } = await insertRequestOnce(tx, {
       type: input.type,
       status: verified ? 'verified' : 'received',
       personId,
@@ -232,6 +234,7 @@ export async function registerRequest(
       createdAt: now,
       updatedAt: now,
     })
+    if (!created) return { request, joined: true, mailIds: [] }
     if (input.type === 'erasure' && personId) {
       const context = await personContext(tx, personId)
       for (const candidacyId of context?.candidacyIds ?? []) {
@@ -246,10 +249,10 @@ export async function registerRequest(
       }
     }
     const mailId = await requestMail(deps, tx, request, 'request_received')
-    return { request, mailIds: mailId ? [mailId] : [] }
+    return { request, joined: false, mailIds: mailId ? [mailId] : [] }
   })
   await queueMessages(deps, mailIds)
-  return request
+  return { request, joined }
 }
 
 async function lockOpen(tx: Executor, id: string): Promise<SubjectRequestRow> {

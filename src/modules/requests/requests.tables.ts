@@ -1,4 +1,5 @@
-import { index, jsonb, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
+import { index, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { at, id } from '../../db/columns'
 import { users } from '../auth/auth.tables'
 import { languageEnum } from '../vacancies/vacancies.tables'
@@ -71,6 +72,16 @@ export const subjectRequests = pgTable(
   (table) => [
     index('subject_requests_open_idx').on(table.status, table.dueAt),
     index('subject_requests_person_idx').on(table.personId),
+    // One open request of a type per person (Art. 12(3): one request, one deadline), or per
+    // address for someone we hold nothing on; a second one joins the first.
+    uniqueIndex('subject_requests_one_open_per_person')
+      .on(table.personId, table.type)
+      .where(
+        sql`${table.personId} is not null and ${table.status} in ('received', 'verified', 'in_progress')`,
+      ),
+    uniqueIndex('subject_requests_one_open_per_address')
+      .on(sql`lower(${table.contactEmail})`, table.type)
+      .where(sql`${table.personId} is null and ${table.status} in ('received', 'verified', 'in_progress')`),
   ],
 )
 
