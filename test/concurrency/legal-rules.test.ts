@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import type { LightMyRequestResponse } from 'fastify'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { queryRows } from '../../src/db/client'
 import { eventually, startTestApp, type TestApp } from '../helpers/app'
 import {
@@ -30,12 +30,35 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
+type Send = () => Promise<LightMyRequestResponse>
+
 /** Fires every request at once, in a shuffled order, and waits for all the answers. */
-function atOnce(requests: Array<() => Promise<LightMyRequestResponse>>): Promise<LightMyRequestResponse[]> {
+function atOnce(requests: Send[]): Promise<LightMyRequestResponse[]> {
   const order = requests.map((_, index) => index).sort(() => Math.random() - 0.5)
   const answers: Promise<LightMyRequestResponse>[] = new Array(requests.length)
   for (const index of order) answers[index] = requests[index]!()
   return Promise.all(answers)
+}
+
+const turn = async () => {
+  for (let n = 0; n < 20; n++) await Promise.resolve()
+}
+
+/**
+ * Pairs of requests, the second of each fired `k` event-loop turns after the first for the k-th
+ * pair: across the pairs it meets the first at every point of its transaction, not only at its
+ * start (requests of different routes take different times to reach the database).
+ */
+async function staggered(
+  pairs: Array<[Send, Send]>,
+): Promise<Array<[LightMyRequestResponse, LightMyRequestResponse]>> {
+  return Promise.all(
+    pairs.map(async ([first, second], k) => {
+      const answer = first()
+      for (let n = 0; n < k; n++) await turn()
+      return Promise.all([answer, second()])
+    }),
+  )
 }
 
 /** Each answer's status and problem code, e.g. `201` or `409 vacancy.dpia_required`. */
@@ -118,37 +141,45 @@ describe('legal rules under concurrency', () => {
   it('Art. 7: an introduction racing a withdrawal goes through only if it came first', async () => {
     const vacancy = await seedOpenVacancy(t, { clientName: 'Consent First B.V.' })
     const consenting = []
-    for (let n = 0; n < 8; n++) {
+    for (let n = 0; n < 16; n++) {
       const candidacy = await sourceCandidate(t, vacancy)
       consenting.push({ id: candidacy.id, links: await grantConsent(t, candidacy.id) })
     }
-    const answers = await atOnce(
-      consenting.flatMap(({ id, links }) => [
-        () =>
-          t.request({
-            method: 'POST',
-            url: `/candidacies/${id}/introduce`,
-            as: vacancy.recruiter,
-            payload: { reason: 'Strong match' },
-          }),
-        () =>
-          t.request({
-            method: 'POST',
-            url: `/w/${linkToken(links.withdrawUrl)}`,
-            headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            payload: 'List-Unsubscribe=One-Click',
-          }),
-      ]),
-    )
+    const withdraw = (url: string) => () =>
+      t.request({
+        method: 'POST',
+        url: `/w/${linkToken(url)}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'List-Unsubscribe=One-Click',
+      })
+    const introduce = (id: string) => () =>
+      t.request({
+        method: 'POST',
+        url: `/candidacies/${id}/introduce`,
+        as: vacancy.recruiter,
+        payload: { reason: 'Strong match' },
+      })
+    // Half the pairs start with the withdrawal, half with the introduction.
+    const half = consenting.length / 2
+    const answers = [
+      ...(await staggered(
+        consenting.slice(0, half).map(({ id, links }) => [withdraw(links.withdrawUrl), introduce(id)]),
+      )),
+      ...(
+        await staggered(
+          consenting.slice(half).map(({ id, links }) => [introduce(id), withdraw(links.withdrawUrl)]),
+        )
+      ).map(([introduction, withdrawal]) => [withdrawal, introduction] as const),
+    ]
     for (const [index, { id }] of consenting.entries()) {
-      const introduction = outcome(answers[index * 2]!)
-      expect(['200', '409 consent.required', '409 candidacy.ended']).toContain(introduction)
-      expect(answers[index * 2 + 1]!.statusCode).toBe(200)
+      const [withdrawal, introduction] = answers[index]!
+      expect(withdrawal.statusCode).toBe(200)
+      expect(['200', '409 consent.required', '409 candidacy.ended']).toContain(outcome(introduction))
       const ledger = await ledgerOf(id)
       // The chain is the serial order: an introduction is in it only before the withdrawal.
       const withdrawn = ledger.indexOf('consent_withdrawn')
       expect(withdrawn).toBeGreaterThan(0)
-      if (introduction === '200') expect(ledger.indexOf('introduced')).toBe(withdrawn - 1)
+      if (outcome(introduction) === '200') expect(ledger.indexOf('introduced')).toBe(withdrawn - 1)
       else expect(ledger).not.toContain('introduced')
     }
   })
@@ -273,26 +304,19 @@ describe('legal rules under concurrency', () => {
 
   it('Art. 17: no sourcing survives an erasure, however close the race', async () => {
     const vacancy = await seedOpenVacancy(t, { clientName: 'Erased Before B.V.' })
-    const others = [
-      await seedOpenVacancy(t, { clientName: 'Erased Other One B.V.' }),
-      await seedOpenVacancy(t, { clientName: 'Erased Other Two B.V.' }),
-    ]
+    const others: SeededVacancy[] = []
+    for (let n = 0; n < 12; n++)
+      others.push(await seedOpenVacancy(t, { clientName: `Erased Other ${n} B.V.` }))
     const email = `erased.${randomUUID().slice(0, 8)}@example.org`
     const fullName = `Erasable ${randomUUID().slice(0, 8)} Person`
     await sourceCandidate(t, vacancy, { email, fullName })
     const requestId = await verifiedRequest(vacancy, 'erasure', email)
     // A worker, so the erasure's first step (which suppresses the address) runs in the race.
     await t.sibling({ RUN_WORKERS: 'true' })
-    const sourcings = others.flatMap((other) =>
-      Array.from({ length: 4 }, () => source(other, sourcingPayload({ email, fullName }))),
-    )
-    const answers = await atOnce([() => dpoPost(vacancy, `/requests/${requestId}/complete`), ...sourcings])
-    expect(answers[0]!.statusCode).toBe(200)
-    for (const answer of answers.slice(1)) {
-      expect(['201', '409 sourcing.suppressed', '409 candidacy.exists']).toContain(outcome(answer))
-    }
-    // The erasure runs on in the worker; its manual task is confirmed once it waits for it.
-    await eventually(async () => {
+    // The erasure runs on in the worker, its manual task confirmed as soon as it waits for it,
+    // while sourcings, one every few turns of the event loop until it is done and one after,
+    // meet each of its steps.
+    const status = async () => {
       const request = json<{ status: string; tasks: Array<{ id: string; confirmedBy: string | null }> }>(
         await t.request({ method: 'GET', url: `/requests/${requestId}`, as: vacancy.dpo }),
         200,
@@ -300,10 +324,33 @@ describe('legal rules under concurrency', () => {
       for (const task of request.tasks.filter((task) => task.confirmedBy === null)) {
         await dpoPost(vacancy, `/requests/${requestId}/tasks/${task.id}/confirm`)
       }
-      return request.status === 'completed'
-    }, 30_000)
+      return request.status
+    }
+    let completed = false
+    const erased = vi
+      .waitFor(async () => expect(await status()).toBe('completed'), { timeout: 30_000, interval: 20 })
+      .finally(() => {
+        completed = true
+      })
+    const sourcings: Promise<LightMyRequestResponse>[] = []
+    const completion = dpoPost(vacancy, `/requests/${requestId}/complete`)
+    for (let k = 0; !completed || sourcings.length < 2; k++) {
+      sourcings.push(source(others[k % others.length]!, sourcingPayload({ email, fullName }))())
+      if (completed) break
+      for (let n = 0; n < 40; n++) await new Promise((next) => setImmediate(next))
+    }
+    await erased
+    const answers = [await completion, ...(await Promise.all(sourcings))]
+
+    expect(answers[0]!.statusCode).toBe(200)
+    for (const answer of answers.slice(1)) {
+      expect(['201', '409 sourcing.suppressed', '409 candidacy.exists']).toContain(outcome(answer))
+    }
     // Serially, a sourcing before the erasure made a candidacy the erasure then erased.
     expect(await findTraces(t.databaseUrl, [email, fullName])).toEqual([])
+    for (const answer of answers.slice(1).filter((answer) => answer.statusCode === 201)) {
+      expect((await ledgerOf(answer.json().id)).at(-1)).toBe('erased')
+    }
   })
 
   it('Art. 12(3): a request sent many times at once is one open request with one deadline', async () => {
