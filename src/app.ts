@@ -120,6 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       waitSeconds: config.DATABASE_WAIT_SECONDS,
       statementTimeoutSeconds: config.DATABASE_STATEMENT_TIMEOUT_SECONDS,
       lockTimeoutSeconds: config.DATABASE_LOCK_TIMEOUT_SECONDS,
+      idleInTransactionSeconds: config.DATABASE_STATEMENT_TIMEOUT_SECONDS,
     },
     migrate: config.DB_MIGRATE_ON_START,
   })

@@ -29,12 +29,21 @@ export interface DatabaseLimits {
   statementTimeoutSeconds: number
   /** For a row lock another transaction holds (PostgreSQL `lock_timeout`). */
   lockTimeoutSeconds: number
+  /**
+   * For a transaction whose caller went quiet (PostgreSQL `idle_in_transaction_session_timeout`):
+   * the session ends and gives its locks and connection back.
+   */
+  idleInTransactionSeconds: number
+  /** For a new connection to be ready (postgres.js `connect_timeout`, 30 s of its own). */
+  connectTimeoutSeconds: number
 }
 
 export const defaultLimits: DatabaseLimits = {
   waitSeconds: 5,
   statementTimeoutSeconds: 60,
   lockTimeoutSeconds: 10,
+  idleInTransactionSeconds: 60,
+  connectTimeoutSeconds: 5,
 }
 
 export interface DatabaseOptions {
@@ -66,13 +75,13 @@ async function connectServer(url: string, poolSize: number, limits: DatabaseLimi
     // Never let the driver print queries or parameters: they can hold personal data.
     debug: false,
     onnotice: () => {},
-    // A server that does not answer fails the connection in 5 s (postgres.js waits 30).
-    connect_timeout: 5,
+    // A server that does not answer fails the connection soon, not after postgres.js's 30 s.
+    connect_timeout: limits.connectTimeoutSeconds,
     // A query that finds every connection busy waits this long and is then never sent.
     queue_timeout: limits.waitSeconds,
     // The backstop for a server or network gone silent, where statement_timeout cannot act:
     // TCP would take many minutes to notice.
-    query_timeout: limits.statementTimeoutSeconds + limits.lockTimeoutSeconds + 5,
+    query_timeout: limits.waitSeconds + limits.statementTimeoutSeconds + 5,
     // Connections a burst opened are closed again once it is over.
     idle_timeout: 60,
     connection: {
@@ -80,7 +89,7 @@ async function connectServer(url: string, poolSize: number, limits: DatabaseLimi
       statement_timeout: milliseconds(limits.statementTimeoutSeconds),
       lock_timeout: milliseconds(limits.lockTimeoutSeconds),
       // A transaction left open by a stuck caller gives its locks and its connection back.
-      idle_in_transaction_session_timeout: milliseconds(limits.statementTimeoutSeconds),
+      idle_in_transaction_session_timeout: milliseconds(limits.idleInTransactionSeconds),
     },
   })
   return {
