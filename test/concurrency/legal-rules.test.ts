@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm'
 import type { LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { queryRows } from '../../src/db/client'
-import { eventually, startTestApp, type TestApp } from '../helpers/app'
+import { startTestApp, type TestApp } from '../helpers/app'
 import {
   grantConsent,
   json,

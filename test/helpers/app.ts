@@ -70,9 +70,14 @@ export function testSecrets(): Record<string, string> {
 
 /** The real app on its own cloned database and queue prefix, with a manual clock and captured logs. */
 export async function startTestApp(
-  options: { env?: Record<string, string>; clock?: ManualClock } = {},
+  options: {
+    env?: Record<string, string>
+    clock?: ManualClock
+    /** A migrated database of the test's own (a private server); a clone of the template otherwise. */
+    database?: { url: string; drop(): Promise<void> }
+  } = {},
 ): Promise<TestApp> {
-  const database = await cloneTemplate(provided('templateDatabase'))
+  const database = options.database ?? (await cloneTemplate(provided('templateDatabase')))
   const dataDir = mkdtempSync(join(tmpdir(), 'candor-test-'))
   const prefix = `candor-test-${randomBytes(4).toString('hex')}`
   const env = {
