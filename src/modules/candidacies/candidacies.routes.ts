@@ -180,8 +180,14 @@ export const candidacyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const principal = principalOf(request)
-      await addFacts(app.services, principal, request.params.id, request.body.facts)
-      return reply.code(201).send(await read(principal, request.params.id, 'POST /candidacies/:id/facts'))
+      const detail = await addFacts(
+        app.services,
+        principal,
+        request.params.id,
+        request.body.facts,
+        'POST /candidacies/:id/facts',
+      )
+      return reply.code(201).send(candidacyViewFor(principal, detail, app.clock.now()))
     },
   )
 
@@ -199,8 +205,15 @@ export const candidacyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const principal = principalOf(request)
-      await rectifyFact(app.services, principal, request.params.id, request.params.factId, request.body)
-      return read(principal, request.params.id, 'PATCH /candidacies/:id/facts/:factId')
+      const detail = await rectifyFact(
+        app.services,
+        principal,
+        request.params.id,
+        request.params.factId,
+        request.body,
+        'PATCH /candidacies/:id/facts/:factId',
+      )
+      return candidacyViewFor(principal, detail, app.clock.now())
     },
   )
 
@@ -218,8 +231,14 @@ export const candidacyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const principal = principalOf(request)
-      await rectifyPerson(app.services, principal, request.params.id, request.body)
-      return read(principal, request.params.id, 'PATCH /candidacies/:id/person')
+      const detail = await rectifyPerson(
+        app.services,
+        principal,
+        request.params.id,
+        request.body,
+        'PATCH /candidacies/:id/person',
+      )
+      return candidacyViewFor(principal, detail, app.clock.now())
     },
   )
 
@@ -240,9 +259,12 @@ export const candidacyRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const principal = principalOf(request)
       const { stage, reason } = request.body
-      if (stage === 'introduced') await introduceCandidate(app.services, principal, request.params.id, reason)
-      else await changeStage(app.services, principal, request.params.id, { stage, reason })
-      return read(principal, request.params.id, 'POST /candidacies/:id/stage')
+      const route = 'POST /candidacies/:id/stage'
+      const detail =
+        stage === 'introduced'
+          ? await introduceCandidate(app.services, principal, request.params.id, reason, route)
+          : await changeStage(app.services, principal, request.params.id, { stage, reason }, route)
+      return candidacyViewFor(principal, detail, app.clock.now())
     },
   )
 }

@@ -356,13 +356,27 @@ export interface CandidacyDetail {
 }
 
 /** Staff read the whole candidacy; a client user only what was introduced to its own vacancy (else 404). */
-export async function readCandidacy(
+export function readCandidacy(
   deps: SourcingDeps,
   principal: Principal,
   candidacyId: string,
   route: string,
 ): Promise<CandidacyDetail> {
-  const context = await findCandidacyContext(deps.db, candidacyId)
+  return deps.db.transaction((tx) => readCandidacyIn(tx, deps, principal, candidacyId, route))
+}
+
+/**
+ * The same, in the caller's transaction: a change answers with the candidacy as it committed it.
+ * Every read of a person's data is written to the access log in the same transaction.
+ */
+export async function readCandidacyIn(
+  tx: Executor,
+  deps: Pick<Services, 'clock' | 'keyring'>,
+  principal: Principal,
+  candidacyId: string,
+  route: string,
+): Promise<CandidacyDetail> {
+  const context = await findCandidacyContext(tx, candidacyId)
   const visibleToClient = (candidacy: CandidacyRow) =>
     candidacy.introducedAt !== null && !ENDED_STAGES.includes(candidacy.stage)
   if (
@@ -373,20 +387,21 @@ export async function readCandidacy(
     throw new AppError('candidacy.not_found')
   }
   const personId = context.candidacy.personId
-  const [person, emails, facts] = await Promise.all([
-    personId ? findPerson(deps.db, personId) : undefined,
-    personId ? listEmails(deps.db, [personId]) : [],
-    listFacts(deps.db, [candidacyId]),
+  const [person, emails, facts, identifiers] = await Promise.all([
+    personId ? findPerson(tx, personId) : undefined,
+    personId ? listEmails(tx, [personId]) : [],
+    listFacts(tx, [candidacyId]),
+    personId && principal.role !== 'client' ? listIdentifiers(tx, personId) : undefined,
   ])
   const detail: CandidacyDetail = { context, person: person ?? null, emails, facts }
-  if (personId && principal.role !== 'client') {
-    const rows = await listIdentifiers(deps.db, personId)
-    detail.identifiers = rows.map((row) => ({
+  if (personId && identifiers) {
+    detail.identifiers = identifiers.map((row) => ({
       kind: row.kind,
       value: deps.keyring.decrypt(row, identifierBinding(personId, row.kind)),
     }))
   }
-  if (personId) await logAccess(deps, principal, 'read', route, [{ personId, candidacyId }])
+  if (personId)
+    await logAccess({ db: tx, clock: deps.clock }, principal, 'read', route, [{ personId, candidacyId }])
   return detail
 }
 
@@ -438,9 +453,10 @@ export async function addFacts(
   actor: Principal,
   candidacyId: string,
   inputs: FactInput[],
-): Promise<void> {
+  route: string,
+): Promise<CandidacyDetail> {
   const flagsVacancy = inputs.some((fact) => fact.special)
-  await deps.db.transaction(async (tx) => {
+  return deps.db.transaction(async (tx) => {
     // A special-category fact flags the vacancy: its lock comes before the candidacy's.
     if (flagsVacancy) await lockVacancyOfCandidacy(tx, candidacyId)
     const { candidacy, vacancy } = await lockLiveCandidacy(tx, candidacyId)
@@ -456,6 +472,7 @@ export async function addFacts(
     await insertFacts(tx, factRows(candidacyId, inputs, actor, now))
     if (flagsVacancy) await flagVacancyForDpia(tx, vacancy.id, 'special_categories')
     await updateCandidacy(tx, candidacyId, { updatedAt: now })
+    return readCandidacyIn(tx, deps, actor, candidacyId, route)
   })
 }
 
@@ -474,8 +491,9 @@ export async function rectifyFact(
   candidacyId: string,
   factId: string,
   changes: { kind?: FactKind | undefined; value?: string | undefined; source?: SourceInput | undefined },
-): Promise<void> {
-  await deps.db.transaction(async (tx) => {
+  route: string,
+): Promise<CandidacyDetail> {
+  return deps.db.transaction(async (tx) => {
     const { candidacy } = await lockLiveCandidacy(tx, candidacyId)
     await assertNotRestricted(tx, candidacy.personId)
     const fact = await lockFact(tx, candidacyId, factId)
@@ -504,6 +522,7 @@ export async function rectifyFact(
         Object.keys(changes).map((field) => `fact.${field}`),
       ),
     ])
+    return readCandidacyIn(tx, deps, actor, candidacyId, route)
   })
 }
 
@@ -523,8 +542,9 @@ export async function rectifyPerson(
   actor: Principal,
   candidacyId: string,
   changes: PersonChanges,
-): Promise<void> {
-  await deps.db.transaction(async (tx) => {
+  route: string,
+): Promise<CandidacyDetail> {
+  return deps.db.transaction(async (tx) => {
     const { candidacy, vacancy } = await lockLiveCandidacy(tx, candidacyId)
     const person = await assertNotRestricted(tx, candidacy.personId)
     const now = deps.clock.now()
@@ -569,6 +589,7 @@ export async function rectifyPerson(
     }
     const names = Object.keys(changes).map((field) => `person.${field}`)
     await appendLedgerEvents(tx, candidacyId, [rectified(actor, now, names)])
+    return readCandidacyIn(tx, deps, actor, candidacyId, route)
   })
 }
 
@@ -581,8 +602,9 @@ export async function changeStage(
   actor: Principal,
   candidacyId: string,
   input: { stage: 'contacted' | 'consented' | 'hired' | 'rejected'; reason: string },
-): Promise<void> {
-  await deps.db.transaction(async (tx) => {
+  route: string,
+): Promise<CandidacyDetail> {
+  return deps.db.transaction(async (tx) => {
     const context = await lockLiveCandidacy(tx, candidacyId)
     const { candidacy } = context
     if (!stageTransitionAllowed(candidacy.stage, input.stage)) {
@@ -599,6 +621,7 @@ export async function changeStage(
       )
     }
     await recordHumanStage(tx, candidacy, input.stage, actor, input.reason, now)
+    return readCandidacyIn(tx, deps, actor, candidacyId, route)
   })
 }
 

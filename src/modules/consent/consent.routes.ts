@@ -4,7 +4,6 @@ import { dateOut, idParams, responses } from '../../lib/schemas'
 import { allow, principalOf } from '../../plugins/access'
 import { candidacyViewFor } from '../candidacies/candidacies.routes'
 import { candidacyView } from '../candidacies/candidacies.schemas'
-import { readCandidacy } from '../candidacies/candidacies.service'
 import { languages } from '../vacancies/vacancies.tables'
 import { introduceCandidate, requestConsent } from './consent.service'
 
@@ -62,12 +61,14 @@ export const consentRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const principal = principalOf(request)
-      await introduceCandidate(app.services, principal, request.params.id, request.body.reason)
-      return candidacyViewFor(
+      const detail = await introduceCandidate(
+        app.services,
         principal,
-        await readCandidacy(app.services, principal, request.params.id, 'POST /candidacies/:id/introduce'),
-        app.clock.now(),
+        request.params.id,
+        request.body.reason,
+        'POST /candidacies/:id/introduce',
       )
+      return candidacyViewFor(principal, detail, app.clock.now())
     },
   )
 }

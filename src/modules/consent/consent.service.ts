@@ -9,10 +9,12 @@ import type { Principal } from '../../plugins/access'
 import type { Services } from '../../services'
 import { type CandidacyRow, updateCandidacy } from '../candidacies/candidacies.repository'
 import {
+  type CandidacyDetail,
   ENDED_STAGES,
   effectiveConsentState,
   hasLiveConsent,
   lockLiveCandidacy,
+  readCandidacyIn,
   recordHumanStage,
   recordSystemStage,
   stageTransitionAllowed,
@@ -246,11 +248,12 @@ export function requestConsent(
  * first always wins and one recorded after sees the introduction.
  */
 export async function introduceCandidate(
-  deps: Pick<Services, 'db' | 'clock'>,
+  deps: Pick<Services, 'db' | 'clock' | 'keyring'>,
   actor: Principal,
   candidacyId: string,
   reason: string,
-): Promise<void> {
+  route: string,
+): Promise<CandidacyDetail> {
   const introduction = deps.db.transaction(async (tx) => {
     const { candidacy, vacancy } = await lockLiveCandidacy(tx, candidacyId)
     const now = deps.clock.now()
@@ -279,9 +282,10 @@ export async function introduceCandidate(
         evidence: { recipientClient: vacancy.clientId },
       },
     ])
+    return readCandidacyIn(tx, deps, actor, candidacyId, route)
   })
   // The database's own guard (migration 0013) says the same as the check above, should it act.
-  await introduction.catch((error: unknown) => {
+  return introduction.catch((error: unknown) => {
     throw violatesConstraint(error, 'candidacies_introduction_needs_consent')
       ? new AppError('consent.required')
       : error

@@ -53,7 +53,7 @@ export const requestRoutes: FastifyPluginAsyncZod = async (app) => {
         request.body,
       )
       // 200: a request of this type was already open for the person, and this one joined it.
-      return reply.code(joined ? 200 : 201).send(view(await getRequest(app.db, registered.id)))
+      return reply.code(joined ? 200 : 201).send(view(registered))
     },
   )
 

@@ -190,7 +190,7 @@ export async function registerRequest(
   actor: Principal | null,
   input: NewRequestInput,
   options: { verification?: string } = {},
-): Promise<{ request: SubjectRequestRow; joined: boolean }> {
+): Promise<{ request: RequestWithTasks; joined: boolean }> {
   const now = deps.clock.now()
   if (input.receivedAt > now) {
     throw new AppError('request.invalid', 'receivedAt cannot be in the future', {
@@ -234,7 +234,7 @@ export async function registerRequest(
       createdAt: now,
       updatedAt: now,
     })
-    if (!created) return { request, joined: true, mailIds: [] }
+    if (!created) return { request: await getRequest(tx, request.id), joined: true, mailIds: [] }
     if (input.type === 'erasure' && personId) {
       const context = await personContext(tx, personId)
       for (const candidacyId of context?.candidacyIds ?? []) {
@@ -249,7 +249,7 @@ export async function registerRequest(
       }
     }
     const mailId = await requestMail(deps, tx, request, 'request_received')
-    return { request, joined: false, mailIds: mailId ? [mailId] : [] }
+    return { request: await getRequest(tx, request.id), joined: false, mailIds: mailId ? [mailId] : [] }
   })
   await queueMessages(deps, mailIds)
   return { request, joined }
@@ -264,15 +264,17 @@ async function lockOpen(tx: Executor, id: string): Promise<SubjectRequestRow> {
   return request
 }
 
-export async function getRequest(db: Executor, id: string) {
-  const request = await findRequest(db, id)
+export type RequestWithTasks = SubjectRequestRow & { tasks: Awaited<ReturnType<typeof listTasks>> }
+
+export async function getRequest(db: Executor, id: string): Promise<RequestWithTasks> {
+  const [request, tasks] = await Promise.all([findRequest(db, id), listTasks(db, id)])
   if (!request) throw new AppError('request.not_found')
-  return { ...request, tasks: await listTasks(db, id) }
+  return { ...request, tasks }
 }
 
 /** Identity checked (Art. 12(6)), and how. */
-export async function verifyRequest(deps: RequestDeps, actor: Principal, id: string, method: string) {
-  await deps.db.transaction(async (tx) => {
+export function verifyRequest(deps: RequestDeps, actor: Principal, id: string, method: string) {
+  return deps.db.transaction(async (tx) => {
     const request = await lockOpen(tx, id)
     if (request.status !== 'received')
       throw new AppError('request.invalid_transition', 'The request is already verified.')
@@ -284,8 +286,8 @@ export async function verifyRequest(deps: RequestDeps, actor: Principal, id: str
       transitions: transition(request, 'verified', actor.userId, now),
       updatedAt: now,
     })
+    return getRequest(tx, id)
   })
-  return getRequest(deps.db, id)
 }
 
 /**
@@ -293,7 +295,7 @@ export async function verifyRequest(deps: RequestDeps, actor: Principal, id: str
  * the person — who is mailed at once.
  */
 export async function extendRequest(deps: RequestDeps, actor: Principal, id: string, reason: string) {
-  const mailIds = await deps.db.transaction(async (tx) => {
+  const { view, mailIds } = await deps.db.transaction(async (tx) => {
     const request = await lockOpen(tx, id)
     const now = deps.clock.now()
     if (request.extendedDueAt) throw new AppError('request.already_extended')
@@ -310,15 +312,15 @@ export async function extendRequest(deps: RequestDeps, actor: Principal, id: str
       updatedAt: now,
     })
     const mailId = await requestMail(deps, tx, extended, 'request_extended')
-    return mailId ? [mailId] : []
+    return { view: await getRequest(tx, id), mailIds: mailId ? [mailId] : [] }
   })
   await queueMessages(deps, mailIds)
-  return getRequest(deps.db, id)
+  return view
 }
 
 /** Every request has an owner: a DPO or an admin. */
-export async function assignRequest(deps: RequestDeps, actor: Principal, id: string, userId: string) {
-  await deps.db.transaction(async (tx) => {
+export function assignRequest(deps: RequestDeps, actor: Principal, id: string, userId: string) {
+  return deps.db.transaction(async (tx) => {
     const request = await lockOpen(tx, id)
     if (!(await isPrivilegedUser(tx, userId))) throw new AppError('request.owner_not_allowed')
     const now = deps.clock.now()
@@ -327,13 +329,13 @@ export async function assignRequest(deps: RequestDeps, actor: Principal, id: str
       transitions: transition(request, 'step', actor.userId, now, `assigned:${userId}`),
       updatedAt: now,
     })
+    return getRequest(tx, id)
   })
-  return getRequest(deps.db, id)
 }
 
 /** Refused (e.g. an Art. 17(3) exception), with the reason told to the person. */
 export async function rejectRequest(deps: RequestDeps, actor: Principal, id: string, reason: string) {
-  const mailIds = await deps.db.transaction(async (tx) => {
+  const { view, mailIds } = await deps.db.transaction(async (tx) => {
     const request = await lockOpen(tx, id)
     const now = deps.clock.now()
     const rejected = { ...request, rejectionReason: reason }
@@ -346,10 +348,10 @@ export async function rejectRequest(deps: RequestDeps, actor: Principal, id: str
       transitions: transition(request, 'rejected', actor.userId, now),
       updatedAt: now,
     })
-    return mailId ? [mailId] : []
+    return { view: await getRequest(tx, id), mailIds: mailId ? [mailId] : [] }
   })
   await queueMessages(deps, mailIds)
-  return getRequest(deps.db, id)
+  return view
 }
 
 const outcomes = {
@@ -383,116 +385,126 @@ const outcomes = {
  * completes the request once its manual tasks are confirmed.
  */
 export async function completeRequest(deps: RequestDeps, actor: Principal, id: string, route: string) {
-  const { mailIds, cancelled, startErasure } = await personTransaction(deps.db, async (tx) => {
-    const request = await lockOpen(tx, id)
-    if (request.status === 'received') throw new AppError('request.not_verified')
-    const now = deps.clock.now()
-    const done = (extra: Partial<SubjectRequestRow> = {}) =>
-      updateRequest(tx, id, {
-        status: 'completed',
-        closedAt: now,
-        contactEmail: null,
-        transitions: transition(request, 'completed', actor.userId, now),
-        updatedAt: now,
-        ...extra,
-      })
-    const text = outcomes[request.language]
-    // The candidacies locked before the person and their messages, in id order, as everything
-    // else locks them (a withdrawal, the mail worker): the other order could deadlock with those.
-    const context = request.personId ? await personContext(tx, request.personId, { lock: true }) : undefined
-
-    if (request.type === 'erasure') {
-      if (request.status === 'in_progress') throw new AppError('request.in_progress')
-      await updateRequest(tx, id, {
-        status: 'in_progress',
-        currentStep: 'start',
-        transitions: transition(request, 'in_progress', actor.userId, now),
-        updatedAt: now,
-      })
-      return { mailIds: [], cancelled: [], startErasure: true }
-    }
-
-    if (request.type === 'access' || request.type === 'portability') {
-      const expiresAt = new Date(now.getTime() + ACCESS_DOWNLOAD_DAYS * DAY)
-      const answer = await buildAccessPackage(deps, tx, {
-        personId: context?.personId ?? null,
-        language: request.language,
-        generatedAt: now,
-      })
-      await storeArtefact(tx, {
-        requestId: id,
-        json: answer.json,
-        html: answer.html,
-        expiresAt,
-        createdAt: now,
-      })
-      // An export of the person's data, like any read of it, goes in the access log.
-      if (context) {
-        await logAccess({ db: tx, clock: deps.clock }, actor, 'export', route, [
-          { personId: context.personId },
-        ])
-      }
-      // Art. 15: what was handed over, and when, is proved without holding the data itself.
-      for (const candidacyId of context?.candidacyIds ?? []) {
-        await appendLedgerEvents(tx, candidacyId, [
-          {
-            type: 'exported',
-            actor: { type: 'user', userId: actor.userId },
-            occurredAt: now,
-            evidence: { request: id, format: request.type },
-          },
-        ])
-      }
-      const mailId = await requestMail(deps, tx, request, 'request_completed', {
-        outcome: context ? text.access : `${text.none} ${text.access}`,
-        download: { expiresAt },
-      })
-      await done({ result: { package: answer.summary, downloadExpiresAt: expiresAt.toISOString() } })
-      return { mailIds: mailId ? [mailId] : [], cancelled: [], startErasure: false }
-    }
-
-    const cancelled: string[] = []
-    if (context && request.type === 'restriction') {
-      await updatePerson(tx, context.personId, { restrictedAt: now, updatedAt: now })
-      for (const candidacyId of context.candidacyIds) {
-        cancelled.push(...(await cancelPendingMessages(tx, candidacyId, 'restricted', now)))
-        await appendLedgerEvents(tx, candidacyId, [
-          {
-            type: 'restricted',
-            actor: { type: 'user', userId: actor.userId },
-            occurredAt: now,
-            evidence: { request: id },
-          },
-        ])
-      }
-    }
-    if (context && request.type === 'objection') {
-      for (const candidacyId of context.candidacyIds) {
-        const locked = await lockCandidacyContext(tx, candidacyId)
-        if (
-          !locked ||
-          ENDED_STAGES.includes(locked.candidacy.stage) ||
-          locked.vacancy.legalBasis !== 'legitimate_interest'
-        )
-          continue
-        cancelled.push(
-          ...(await stopCandidacy(deps, tx, locked.candidacy, {
-            type: 'objection',
-            actor: { type: 'user', userId: actor.userId },
-            evidence: { request: id },
-          })),
-        )
-      }
-    }
-    const outcome = !context ? text.none : text[request.type as 'restriction' | 'objection' | 'rectification']
-    const mailId = await requestMail(deps, tx, request, 'request_completed', { outcome })
-    await done({ result: { outcome: request.type } })
-    return { mailIds: mailId ? [mailId] : [], cancelled, startErasure: false }
+  const { mailIds, cancelled, startErasure, view } = await personTransaction(deps.db, async (tx) => {
+    const done = await carryOut(deps, tx, actor, id, route)
+    return { ...done, view: await getRequest(tx, id) }
   })
   await removeCancelledJobs(deps, cancelled)
   await queueMessages(deps, mailIds)
   if (startErasure) await queueErasure(deps, id)
-  return getRequest(deps.db, id)
+  return view
+}
+
+/** What completing a request does, in its transaction: the mails to queue and jobs to cancel after it. */
+async function carryOut(
+  deps: RequestDeps,
+  tx: Executor,
+  actor: Principal,
+  id: string,
+  route: string,
+): Promise<{ mailIds: string[]; cancelled: string[]; startErasure: boolean }> {
+  const request = await lockOpen(tx, id)
+  if (request.status === 'received') throw new AppError('request.not_verified')
+  const now = deps.clock.now()
+  const done = (extra: Partial<SubjectRequestRow> = {}) =>
+    updateRequest(tx, id, {
+      status: 'completed',
+      closedAt: now,
+      contactEmail: null,
+      transitions: transition(request, 'completed', actor.userId, now),
+      updatedAt: now,
+      ...extra,
+    })
+  const text = outcomes[request.language]
+  // The candidacies locked before the person and their messages, in id order, as everything
+  // else locks them (a withdrawal, the mail worker): the other order could deadlock with those.
+  const context = request.personId ? await personContext(tx, request.personId, { lock: true }) : undefined
+
+  if (request.type === 'erasure') {
+    if (request.status === 'in_progress') throw new AppError('request.in_progress')
+    await updateRequest(tx, id, {
+      status: 'in_progress',
+      currentStep: 'start',
+      transitions: transition(request, 'in_progress', actor.userId, now),
+      updatedAt: now,
+    })
+    return { mailIds: [], cancelled: [], startErasure: true }
+  }
+
+  if (request.type === 'access' || request.type === 'portability') {
+    const expiresAt = new Date(now.getTime() + ACCESS_DOWNLOAD_DAYS * DAY)
+    const answer = await buildAccessPackage(deps, tx, {
+      personId: context?.personId ?? null,
+      language: request.language,
+      generatedAt: now,
+    })
+    await storeArtefact(tx, {
+      requestId: id,
+      json: answer.json,
+      html: answer.html,
+      expiresAt,
+      createdAt: now,
+    })
+    // An export of the person's data, like any read of it, goes in the access log.
+    if (context) {
+      await logAccess({ db: tx, clock: deps.clock }, actor, 'export', route, [{ personId: context.personId }])
+    }
+    // Art. 15: what was handed over, and when, is proved without holding the data itself.
+    for (const candidacyId of context?.candidacyIds ?? []) {
+      await appendLedgerEvents(tx, candidacyId, [
+        {
+          type: 'exported',
+          actor: { type: 'user', userId: actor.userId },
+          occurredAt: now,
+          evidence: { request: id, format: request.type },
+        },
+      ])
+    }
+    const mailId = await requestMail(deps, tx, request, 'request_completed', {
+      outcome: context ? text.access : `${text.none} ${text.access}`,
+      download: { expiresAt },
+    })
+    await done({ result: { package: answer.summary, downloadExpiresAt: expiresAt.toISOString() } })
+    return { mailIds: mailId ? [mailId] : [], cancelled: [], startErasure: false }
+  }
+
+  const cancelled: string[] = []
+  if (context && request.type === 'restriction') {
+    await updatePerson(tx, context.personId, { restrictedAt: now, updatedAt: now })
+    for (const candidacyId of context.candidacyIds) {
+      cancelled.push(...(await cancelPendingMessages(tx, candidacyId, 'restricted', now)))
+      await appendLedgerEvents(tx, candidacyId, [
+        {
+          type: 'restricted',
+          actor: { type: 'user', userId: actor.userId },
+          occurredAt: now,
+          evidence: { request: id },
+        },
+      ])
+    }
+  }
+  if (context && request.type === 'objection') {
+    for (const candidacyId of context.candidacyIds) {
+      const locked = await lockCandidacyContext(tx, candidacyId)
+      if (
+        !locked ||
+        ENDED_STAGES.includes(locked.candidacy.stage) ||
+        locked.vacancy.legalBasis !== 'legitimate_interest'
+      )
+        continue
+      cancelled.push(
+        ...(await stopCandidacy(deps, tx, locked.candidacy, {
+          type: 'objection',
+          actor: { type: 'user', userId: actor.userId },
+          evidence: { request: id },
+        })),
+      )
+    }
+  }
+  const outcome = !context ? text.none : text[request.type as 'restriction' | 'objection' | 'rectification']
+  const mailId = await requestMail(deps, tx, request, 'request_completed', { outcome })
+  await done({ result: { outcome: request.type } })
+  return { mailIds: mailId ? [mailId] : [], cancelled, startErasure: false }
 }
 
 const erasureJobId = (requestId: string) => `erasure-${requestId}`
