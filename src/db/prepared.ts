@@ -1,8 +1,9 @@
 import { type SQL, sql } from 'drizzle-orm'
-import type { PgColumn } from 'drizzle-orm/pg-core'
+import { type PgColumn, PgTransaction } from 'drizzle-orm/pg-core'
+import type { Executor } from './client'
 
 interface Preparable<Result> {
-  prepare(name: string): { execute(): Promise<Result> }
+  prepare(name: string): { execute(values?: Record<string, unknown>): Promise<Result> }
 }
 
 /**
@@ -21,3 +22,29 @@ export function prepared<Result>(query: Preparable<Result>): Promise<Result> {
  */
 export const anyOf = (column: PgColumn, values: readonly unknown[]): SQL =>
   sql`${column} = any(${sql.param(values)})`
+
+interface Prepared<Result> {
+  execute(values?: Record<string, unknown>): Promise<Result>
+}
+
+/**
+ * A statement drizzle builds once and prepares on the database (its documented `.prepare()`
+ * with `sql.placeholder()` for the inputs): for hot reads outside a transaction, where building
+ * the SQL would cost more than running it. Inside a transaction the query is built there as
+ * usual: a statement prepared on the database runs on the pool and would not see the
+ * transaction's own writes.
+ */
+export function preparedOnce<Values extends Record<string, unknown>, Result>(
+  build: (executor: Executor) => Preparable<Result>,
+): (executor: Executor, values: Values) => Promise<Result> {
+  const onDatabase = new WeakMap<Executor, Prepared<Result>>()
+  return (executor, values) => {
+    if (executor instanceof PgTransaction) return build(executor).prepare('candor').execute(values)
+    let statement = onDatabase.get(executor)
+    if (!statement) {
+      statement = build(executor).prepare('candor')
+      onDatabase.set(executor, statement)
+    }
+    return statement.execute(values)
+  }
+}

@@ -1,12 +1,13 @@
 import { and, desc, eq, gte, lt } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
+import { prepared } from '../../db/prepared'
 import { accessLog } from './audit.tables'
 
 export type AccessLogRow = typeof accessLog.$inferSelect
 export type NewAccessLogEntry = typeof accessLog.$inferInsert
 
 export async function insertAccessLog(db: Executor, entries: NewAccessLogEntry[]): Promise<void> {
-  if (entries.length > 0) await db.insert(accessLog).values(entries)
+  if (entries.length > 0) await prepared(db.insert(accessLog).values(entries))
 }
 
 export function listAccessLog(

@@ -113,7 +113,7 @@ export async function lockCandidacies(tx: Executor, ids: string[]): Promise<void
 }
 
 export async function insertCandidacy(db: Executor, candidacy: NewCandidacy): Promise<CandidacyRow> {
-  const [row] = await db.insert(candidacies).values(candidacy).returning()
+  const [row] = await prepared(db.insert(candidacies).values(candidacy).returning())
   return row!
 }
 
@@ -134,14 +134,14 @@ export async function updateCandidacy(
   id: string,
   changes: Partial<NewCandidacy>,
 ): Promise<void> {
-  await db.update(candidacies).set(changes).where(eq(candidacies.id, id))
+  await prepared(db.update(candidacies).set(changes).where(eq(candidacies.id, id)))
 }
 
 /** The facts as stored, in the order given. */
 export async function insertFacts(db: Executor, rows: NewFact[]): Promise<FactRow[]> {
   if (rows.length === 0) return []
   const withIds = rows.map((row) => ({ ...row, id: row.id ?? randomUUID() }))
-  const stored = await db.insert(facts).values(withIds).returning()
+  const stored = await prepared(db.insert(facts).values(withIds).returning())
   // RETURNING promises no order: the ids put the rows back in the order given.
   const byId = new Map(stored.map((fact) => [fact.id, fact]))
   return withIds.map((row) => byId.get(row.id)!)
@@ -177,7 +177,7 @@ export async function insertStageChange(
   db: Executor,
   change: typeof stageChanges.$inferInsert,
 ): Promise<void> {
-  await db.insert(stageChanges).values(change)
+  await prepared(db.insert(stageChanges).values(change))
 }
 
 export function listStageChanges(db: Executor, candidacyId: string) {

@@ -20,7 +20,7 @@ export async function findConsentText(db: Executor, hash: string) {
 
 /** Links in one statement (a mail's withdraw and see-or-delete links). */
 export async function insertLinkTokens(db: Executor, rows: NewLinkToken[]): Promise<void> {
-  if (rows.length > 0) await db.insert(linkTokens).values(rows)
+  if (rows.length > 0) await prepared(db.insert(linkTokens).values(rows))
 }
 
 const linkColumns = {

@@ -30,7 +30,7 @@ export async function lockChainHead(tx: Executor, candidacyId: string): Promise<
 }
 
 export async function insertLedgerEvents(tx: Executor, events: NewLedgerEvent[]): Promise<void> {
-  if (events.length > 0) await tx.insert(ledgerEvents).values(events)
+  if (events.length > 0) await prepared(tx.insert(ledgerEvents).values(events))
 }
 
 /** Moves the chain head, together with whatever else about the candidacy the event changed. */
@@ -41,10 +41,12 @@ export async function setChainHead(
   hash: string,
   changes: Partial<typeof candidacies.$inferInsert> = {},
 ): Promise<void> {
-  await tx
-    .update(candidacies)
-    .set({ ...changes, ledgerSeq: seq, ledgerHead: hash })
-    .where(eq(candidacies.id, candidacyId))
+  await prepared(
+    tx
+      .update(candidacies)
+      .set({ ...changes, ledgerSeq: seq, ledgerHead: hash })
+      .where(eq(candidacies.id, candidacyId)),
+  )
 }
 
 export function listCandidacyEvents(db: Executor, candidacyId: string): Promise<LedgerEventRow[]> {

@@ -80,7 +80,7 @@ export async function findMessage(db: Executor, id: string): Promise<MessageRow 
 export type MessageChanges = { [K in keyof NewMessage]?: NewMessage[K] | SQL }
 
 export async function updateMessage(db: Executor, id: string, changes: MessageChanges): Promise<void> {
-  await db.update(messages).set(changes).where(eq(messages.id, id))
+  await prepared(db.update(messages).set(changes).where(eq(messages.id, id)))
 }
 
 /** Ends every message still waiting for a candidacy; returns their ids so their jobs can be removed. */

@@ -47,11 +47,11 @@ export function sharePerson(db: Executor, id: string): Promise<PersonRow | undef
 }
 
 export async function insertPerson(db: Executor, person: typeof people.$inferInsert): Promise<void> {
-  await db.insert(people).values(person)
+  await prepared(db.insert(people).values(person))
 }
 
 export async function updatePerson(db: Executor, id: string, changes: Partial<typeof people.$inferInsert>) {
-  await db.update(people).set(changes).where(eq(people.id, id))
+  await prepared(db.update(people).set(changes).where(eq(people.id, id)))
 }
 
 /**
@@ -63,7 +63,7 @@ export async function insertEmails(
   emails: Array<typeof personEmails.$inferInsert>,
 ): Promise<PersonEmailRow[]> {
   if (emails.length === 0) return []
-  return db.insert(personEmails).values(emails).returning()
+  return prepared(db.insert(personEmails).values(emails).returning())
 }
 
 /** A person's addresses in the order they were added: the first deliverable one is where mail goes. */

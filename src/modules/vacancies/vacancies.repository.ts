@@ -1,6 +1,6 @@
 import { and, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
-import { prepared } from '../../db/prepared'
+import { prepared, preparedOnce } from '../../db/prepared'
 import { dpias, legitimateInterestAssessments, type VacancyStatus, vacancies } from './vacancies.tables'
 
 export type VacancyRow = typeof vacancies.$inferSelect
@@ -58,20 +58,25 @@ export async function lockSourcingVacancy(db: Executor, id: string, { willUpdate
   return row
 }
 
+const vacancyDetail = preparedOnce<{ id: string }, VacancyDetail[]>((db) =>
+  detailQuery(db, eq(vacancies.id, sql.placeholder('id'))),
+)
+const clientVacancyDetail = preparedOnce<{ id: string; clientId: string }, VacancyDetail[]>((db) =>
+  detailQuery(
+    db,
+    and(eq(vacancies.id, sql.placeholder('id')), eq(vacancies.clientId, sql.placeholder('clientId'))),
+  ),
+)
+
 /** One round trip: the vacancy with its assessment and DPIA; scoped to a client when given. */
 export async function findVacancyDetail(
   db: Executor,
   id: string,
   scope: { clientId: string | null } = { clientId: null },
 ): Promise<VacancyDetail | undefined> {
-  const [row] = await prepared(
-    detailQuery(
-      db,
-      scope.clientId
-        ? and(eq(vacancies.id, id), eq(vacancies.clientId, scope.clientId))
-        : eq(vacancies.id, id),
-    ),
-  )
+  const [row] = scope.clientId
+    ? await clientVacancyDetail(db, { id, clientId: scope.clientId })
+    : await vacancyDetail(db, { id })
   return row
 }
 
