@@ -1,6 +1,6 @@
 /**
  * A postgres:// URL as postgres.js 3.4 takes it. libpq's `?host=/run/postgresql` names a Unix
- * socket directory (on the same machine a socket write costs less CPU than a loopback TCP one);
+ * socket directory (on the same machine a Unix socket costs less CPU than loopback TCP);
  * postgres.js would send the unknown `host` parameter to the server, which refuses the
  * connection, so it is taken out of the URL and given as the `host` option.
  */
