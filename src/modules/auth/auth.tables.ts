@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { check, index, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
-import { at, id } from '../../db/columns'
+import { at, createdAt, id } from '../../db/columns'
 import { clients } from '../clients/clients.tables'
 
 export const roles = ['admin', 'recruiter', 'dpo', 'client'] as const
@@ -19,7 +19,7 @@ export const users = pgTable(
     role: roleEnum('role').notNull(),
     clientId: uuid('client_id').references(() => clients.id),
     displayName: text('display_name').notNull(),
-    createdAt: at('created_at').notNull(),
+    createdAt: createdAt(),
     disabledAt: at('disabled_at'),
   },
   (table) => [

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { check, index, integer, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
-import { at, id } from '../../db/columns'
+import { at, deletedWith, id, timestamps } from '../../db/columns'
 import { users } from '../auth/auth.tables'
 import { people } from '../people/people.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
@@ -81,8 +81,7 @@ export const candidacies = pgTable(
     /** Hash chain head of this candidacy's ledger: appends lock this row, so chains never fork. */
     ledgerSeq: integer('ledger_seq').notNull().default(0),
     ledgerHead: text('ledger_head').notNull().default('0'.repeat(64)),
-    createdAt: at('created_at').notNull(),
-    updatedAt: at('updated_at').notNull(),
+    ...timestamps(),
   },
   (table) => [
     uniqueIndex('candidacies_person_vacancy_key').on(table.personId, table.vacancyId),
@@ -99,9 +98,7 @@ export const stageChanges = pgTable(
   'stage_changes',
   {
     id: id(),
-    candidacyId: uuid('candidacy_id')
-      .notNull()
-      .references(() => candidacies.id, { onDelete: 'cascade' }),
+    candidacyId: deletedWith('candidacy_id', () => candidacies.id).notNull(),
     fromStage: stageEnum('from_stage').notNull(),
     toStage: stageEnum('to_stage').notNull(),
     /** Null only for the changes the system makes itself: withdrawal, objection, erasure. */
@@ -139,9 +136,7 @@ export const facts = pgTable(
   'facts',
   {
     id: id(),
-    candidacyId: uuid('candidacy_id')
-      .notNull()
-      .references(() => candidacies.id, { onDelete: 'cascade' }),
+    candidacyId: deletedWith('candidacy_id', () => candidacies.id).notNull(),
     kind: factKindEnum('kind').notNull(),
     value: text('value').notNull(),
     specialCategory: specialCategoryEnum('special_category'),
@@ -152,8 +147,7 @@ export const facts = pgTable(
     collectedBy: uuid('collected_by')
       .notNull()
       .references(() => users.id),
-    createdAt: at('created_at').notNull(),
-    updatedAt: at('updated_at').notNull(),
+    ...timestamps(),
   },
   (table) => [
     index('facts_candidacy_idx').on(table.candidacyId),

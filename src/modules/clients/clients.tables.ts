@@ -1,5 +1,5 @@
 import { index, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core'
-import { at, id } from '../../db/columns'
+import { at, createdAt, id, recorded } from '../../db/columns'
 import { users } from '../auth/auth.tables'
 
 /** The recruiter's customer (opdrachtgever) whose vacancies we source for. */
@@ -8,7 +8,7 @@ export const clients = pgTable('clients', {
   name: text('name').notNull(),
   /** Shown to candidates as the recipient of their data (Art. 14(1)(e)). */
   country: text('country').notNull(),
-  createdAt: at('created_at').notNull(),
+  createdAt: createdAt(),
 })
 
 export const agreementRoles = ['controller', 'processor', 'joint'] as const
@@ -27,10 +27,7 @@ export const processingAgreements = pgTable(
     /** Our role towards the client's data subjects under this agreement. */
     role: agreementRoleEnum('role').notNull(),
     documentRef: text('document_ref').notNull(),
-    recordedBy: uuid('recorded_by')
-      .notNull()
-      .references(() => users.id),
-    recordedAt: at('recorded_at').notNull(),
+    ...recorded(() => users.id),
   },
   (table) => [index('processing_agreements_client_idx').on(table.clientId, table.signedAt)],
 )

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { index, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
-import { at, id } from '../../db/columns'
+import { at, createdAt, deletedWith, id } from '../../db/columns'
 import { candidacies } from '../candidacies/candidacies.tables'
 import { people } from '../people/people.tables'
 import { languageEnum } from '../vacancies/vacancies.tables'
@@ -14,7 +14,7 @@ export const consentTexts = pgTable('consent_texts', {
   hash: text('hash').primaryKey(),
   language: languageEnum('language').notNull(),
   body: text('body').notNull(),
-  createdAt: at('created_at').notNull(),
+  createdAt: createdAt(),
 })
 
 export const linkActions = ['consent', 'withdraw', 'self_service', 'download', 'talent_pool'] as const
@@ -30,16 +30,16 @@ export const linkTokens = pgTable(
   {
     id: id(),
     tokenHash: text('token_hash').notNull(),
-    candidacyId: uuid('candidacy_id').references(() => candidacies.id, { onDelete: 'cascade' }),
+    candidacyId: deletedWith('candidacy_id', () => candidacies.id),
     action: linkActionEnum('action').notNull(),
     /** What a consent link asks agreement to. */
     consentTextHash: text('consent_text_hash').references(() => consentTexts.hash),
     /** For download links, which belong to a request, not a candidacy. */
     subjectRequestId: uuid('subject_request_id'),
     /** For talent-pool links, which belong to the person, not a candidacy. */
-    personId: uuid('person_id').references(() => people.id, { onDelete: 'cascade' }),
+    personId: deletedWith('person_id', () => people.id),
     expiresAt: at('expires_at'),
-    createdAt: at('created_at').notNull(),
+    createdAt: createdAt(),
   },
   (table) => [
     uniqueIndex('link_tokens_hash_key').on(table.tokenHash),

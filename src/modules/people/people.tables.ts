@@ -1,5 +1,5 @@
-import { index, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
-import { at, id } from '../../db/columns'
+import { index, pgEnum, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core'
+import { at, createdAt, deletedWith, id, timestamps, updatedAt } from '../../db/columns'
 import { languageEnum } from '../vacancies/vacancies.tables'
 
 /**
@@ -16,24 +16,21 @@ export const people = pgTable('people', {
   language: languageEnum('language').notNull(),
   /** Art. 18 restriction: stored only, nothing else done with the data until lifted. */
   restrictedAt: at('restricted_at'),
-  createdAt: at('created_at').notNull(),
-  updatedAt: at('updated_at').notNull(),
+  ...timestamps(),
 })
 
 export const personEmails = pgTable(
   'person_emails',
   {
     id: id(),
-    personId: uuid('person_id')
-      .notNull()
-      .references(() => people.id, { onDelete: 'cascade' }),
+    personId: deletedWith('person_id', () => people.id).notNull(),
     /** As given (trimmed). */
     address: text('address').notNull(),
     /** Lower-cased and trimmed: how a person is found again (one person, many candidacies). */
     normalized: text('normalized').notNull(),
     /** Set by a hard bounce: no more mail to this address. */
     undeliverableAt: at('undeliverable_at'),
-    createdAt: at('created_at').notNull(),
+    createdAt: createdAt(),
   },
   (table) => [
     uniqueIndex('person_emails_normalized_key').on(table.normalized),
@@ -50,15 +47,13 @@ export const personIdentifiers = pgTable(
   'person_identifiers',
   {
     id: id(),
-    personId: uuid('person_id')
-      .notNull()
-      .references(() => people.id, { onDelete: 'cascade' }),
+    personId: deletedWith('person_id', () => people.id).notNull(),
     kind: identifierKindEnum('kind').notNull(),
     /** AES-256-GCM: base64url(iv ‖ tag ‖ ciphertext), bound to person and kind as associated data. */
     ciphertext: text('ciphertext').notNull(),
     /** Which FIELD_ENCRYPTION_KEYS entry encrypted it; `keys:rotate` moves rows to the newest. */
     keyId: text('key_id').notNull(),
-    updatedAt: at('updated_at').notNull(),
+    updatedAt: updatedAt(),
   },
   (table) => [uniqueIndex('person_identifiers_person_kind_key').on(table.personId, table.kind)],
 )

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { index, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
-import { at, id } from '../../db/columns'
+import { at, createdAt, id, timestamps } from '../../db/columns'
 import { users } from '../auth/auth.tables'
 import { languageEnum } from '../vacancies/vacancies.tables'
 
@@ -66,8 +66,7 @@ export const subjectRequests = pgTable(
     erasureSubject: text('erasure_subject'),
     erasureKeyId: text('erasure_key_id'),
     createdBy: uuid('created_by').references(() => users.id),
-    createdAt: at('created_at').notNull(),
-    updatedAt: at('updated_at').notNull(),
+    ...timestamps(),
   },
   (table) => [
     index('subject_requests_open_idx').on(table.status, table.dueAt),
@@ -96,7 +95,7 @@ export const erasureTasks = pgTable(
     description: text('description').notNull(),
     confirmedBy: uuid('confirmed_by').references(() => users.id),
     confirmedAt: at('confirmed_at'),
-    createdAt: at('created_at').notNull(),
+    createdAt: createdAt(),
   },
   (table) => [index('erasure_tasks_request_idx').on(table.requestId)],
 )
@@ -109,5 +108,5 @@ export const requestArtefacts = pgTable('request_artefacts', {
   json: text('json').notNull(),
   html: text('html').notNull(),
   expiresAt: at('expires_at').notNull(),
-  createdAt: at('created_at').notNull(),
+  createdAt: createdAt(),
 })

@@ -1,5 +1,5 @@
 import { pgEnum, pgTable, text } from 'drizzle-orm/pg-core'
-import { at } from '../../db/columns'
+import { createdAt } from '../../db/columns'
 
 export const suppressionReasons = ['erasure', 'objection', 'spam_complaint', 'unsubscribe', 'manual'] as const
 export type SuppressionReason = (typeof suppressionReasons)[number]
@@ -12,5 +12,5 @@ export const suppressionReasonEnum = pgEnum('suppression_reason', suppressionRea
 export const suppressions = pgTable('suppressions', {
   addressHash: text('address_hash').primaryKey(),
   reason: suppressionReasonEnum('reason').notNull(),
-  createdAt: at('created_at').notNull(),
+  createdAt: createdAt(),
 })

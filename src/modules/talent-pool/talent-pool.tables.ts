@@ -1,5 +1,5 @@
 import { index, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core'
-import { at, id } from '../../db/columns'
+import { at, deletedWith, id } from '../../db/columns'
 import { users } from '../auth/auth.tables'
 import { people } from '../people/people.tables'
 
@@ -14,9 +14,7 @@ export const talentPool = pgTable(
   'talent_pool',
   {
     id: id(),
-    personId: uuid('person_id')
-      .notNull()
-      .references(() => people.id, { onDelete: 'cascade' }),
+    personId: deletedWith('person_id', () => people.id).notNull(),
     status: talentPoolStatusEnum('status').notNull(),
     consentTextHash: text('consent_text_hash').notNull(),
     requestedAt: at('requested_at').notNull(),

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core'
-import { at } from '../../db/columns'
+import { at, deletedWith } from '../../db/columns'
 import { messages } from '../outreach/outreach.tables'
 
 /**
@@ -18,7 +18,7 @@ export const trackingEvents = pgTable(
     kind: text('kind').notNull(),
     /** The provider's event type; `unknown` when we do not know it (kept, not rejected). */
     type: text('type').notNull(),
-    messageId: uuid('message_id').references(() => messages.id, { onDelete: 'cascade' }),
+    messageId: deletedWith('message_id', () => messages.id),
     candidacyId: uuid('candidacy_id'),
     occurredAt: at('occurred_at').notNull(),
     receivedAt: at('received_at').notNull(),

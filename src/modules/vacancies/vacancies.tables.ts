@@ -1,5 +1,5 @@
 import { boolean, index, integer, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core'
-import { at, id } from '../../db/columns'
+import { at, id, recorded, timestamps } from '../../db/columns'
 import { users } from '../auth/auth.tables'
 import { clients } from '../clients/clients.tables'
 
@@ -41,8 +41,7 @@ export const vacancies = pgTable(
     createdBy: uuid('created_by')
       .notNull()
       .references(() => users.id),
-    createdAt: at('created_at').notNull(),
-    updatedAt: at('updated_at').notNull(),
+    ...timestamps(),
     openedAt: at('opened_at'),
     closedAt: at('closed_at'),
   },
@@ -60,10 +59,7 @@ export const legitimateInterestAssessments = pgTable('legitimate_interest_assess
   purposeTest: text('purpose_test').notNull(),
   necessityTest: text('necessity_test').notNull(),
   balancingTest: text('balancing_test').notNull(),
-  recordedBy: uuid('recorded_by')
-    .notNull()
-    .references(() => users.id),
-  recordedAt: at('recorded_at').notNull(),
+  ...recorded(() => users.id),
   approvedBy: uuid('approved_by').references(() => users.id),
   approvedAt: at('approved_at'),
 })
@@ -75,8 +71,5 @@ export const dpias = pgTable('dpias', {
     .references(() => vacancies.id),
   reference: text('reference').notNull(),
   summary: text('summary').notNull(),
-  recordedBy: uuid('recorded_by')
-    .notNull()
-    .references(() => users.id),
-  recordedAt: at('recorded_at').notNull(),
+  ...recorded(() => users.id),
 })
