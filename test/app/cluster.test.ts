@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { get } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it, inject as provided } from 'vitest'
-import { eventually, testSecrets } from '../helpers/app'
+import { testSecrets } from '../helpers/app'
 import { cloneTemplate, testRedisUrl } from '../helpers/databases'
 import { freePort, type RunningService, startService, waitForServiceOk } from '../helpers/process'
 
@@ -97,14 +97,16 @@ describe('several processes', () => {
     process.kill(killed!, 'SIGKILL')
     const code = await new Promise<number | null>((resolve) => service.child.once('exit', resolve))
     expect(code).toBe(1)
-    await eventually(async () => !existsSync(`/proc/${other}`), 20_000)
+    await expect.poll(() => existsSync(`/proc/${other}`), { timeout: 20_000, interval: 50 }).toBe(false)
   })
 
   it('leaves no process serving on alone when the primary is killed', async () => {
     const service = await startProcesses('orphaned')
     const processes = childrenOf(service.child.pid!)
     service.child.kill('SIGKILL')
-    await eventually(async () => processes.every((pid) => !existsSync(`/proc/${pid}`)), 20_000)
+    await expect
+      .poll(() => processes.every((pid) => !existsSync(`/proc/${pid}`)), { timeout: 20_000, interval: 50 })
+      .toBe(true)
     expect(processes).toHaveLength(2)
   })
 })

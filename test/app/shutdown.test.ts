@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { describe, expect, it, inject as provided } from 'vitest'
+import { describe, expect, it, inject as provided, vi } from 'vitest'
 import { buildApp } from '../../src/app'
 import { loadConfig } from '../../src/config'
 import { testSecrets } from '../helpers/app'
@@ -39,18 +39,25 @@ describe('graceful shutdown', () => {
         connection: response.headers.get('connection'),
       })),
     )
-    while (entered < 5) await new Promise((done) => setTimeout(done, 10))
+    // All five are inside the handler, waiting.
+    await vi.waitFor(() => expect(entered).toBe(5), { timeout: 15_000, interval: 10 })
     let closed = false
     const closing = app.close().then(() => {
       closed = true
     })
-    await new Promise((done) => setTimeout(done, 100))
-    expect(closed).toBe(false)
-    const refused = await fetch(`http://127.0.0.1:${port}/health/live`).then(
-      (response) => response.status,
-      () => 'refused',
+    // Closing has begun: a new request is refused (503, or no connection at all) …
+    await vi.waitFor(
+      async () => {
+        const refused = await fetch(`http://127.0.0.1:${port}/health/live`).then(
+          (response) => response.status,
+          () => 'refused',
+        )
+        expect([503, 'refused']).toContain(refused)
+      },
+      { timeout: 15_000, interval: 50 },
     )
-    expect([503, 'refused']).toContain(refused)
+    // … and yet the app is not closed while the five are still in flight.
+    expect(closed).toBe(false)
 
     release()
     for (const answer of await Promise.all(answers)) {

@@ -46,20 +46,6 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-/** Polls until `check` returns a value (not undefined/false) or fails after `timeoutMs`: for asynchronous work, never a fixed sleep. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const started = Date.now()
-  for (;;) {
-    const value = await check()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await new Promise((done) => setTimeout(done, 50))
-  }
-}
-
 export function testSecrets(): Record<string, string> {
   return {
     JWT_SECRET: randomBytes(32).toString('hex'),

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm'
 import postgres from 'postgres'
+import { expect, vi } from 'vitest'
 import { queryRows } from '../../src/db/client'
-import { eventually, type TestApp } from './app'
+import type { TestApp } from './app'
 
 /** How many sessions of the test's database wait on a lock right now. */
 export async function sessionsWaitingOnLocks(t: TestApp): Promise<number> {
@@ -35,7 +36,10 @@ export async function meetHeldTransaction<T>(
       running = steps.start()
       // Its failure is the caller's to see, after the raw transaction is done with.
       running.catch(() => {})
-      await eventually(async () => (await sessionsWaitingOnLocks(t)) > 0)
+      await vi.waitFor(async () => expect(await sessionsWaitingOnLocks(t)).toBeGreaterThan(0), {
+        timeout: 15_000,
+        interval: 50,
+      })
       await steps.closeCycle?.(tx)
     })
   } finally {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { expect, vi } from 'vitest'
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -61,19 +62,6 @@ export async function startService(
   }
 }
 
-/** Polls until the URL answers 200 or the time is up; returns how long it took. */
-export async function waitForOk(url: string, timeoutMs: number): Promise<number> {
-  const started = Date.now()
-  while (Date.now() - started < timeoutMs) {
-    try {
-      const response = await fetch(url)
-      if (response.status === 200) return Date.now() - started
-    } catch {}
-    await new Promise((done) => setTimeout(done, 200))
-  }
-  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`)
-}
-
 /**
  * Polls `path` on a started service until it answers 200; fails at once, with what the process
  * printed, if it exits first or the time is up. Returns how long it took.
@@ -84,16 +72,26 @@ export async function waitForServiceOk(
   timeoutMs: number,
 ): Promise<number> {
   const started = Date.now()
-  while (Date.now() - started < timeoutMs) {
-    if (service.child.exitCode !== null || service.child.signalCode !== null)
-      throw new Error(
-        `the service exited (${service.child.exitCode ?? service.child.signalCode}):\n${service.output()}`,
-      )
-    try {
-      const response = await fetch(`${service.baseUrl}${path}`)
-      if (response.status === 200) return Date.now() - started
-    } catch {}
-    await new Promise((done) => setTimeout(done, 200))
+  let outcome: 'ok' | 'exited'
+  try {
+    outcome = await vi.waitFor(
+      async () => {
+        // A process that is gone stops the polling, so that the failure comes at once.
+        if (service.child.exitCode !== null || service.child.signalCode !== null) return 'exited' as const
+        const response = await fetch(`${service.baseUrl}${path}`)
+        expect(response.status).toBe(200)
+        return 'ok' as const
+      },
+      { timeout: timeoutMs, interval: 200 },
+    )
+  } catch (error) {
+    throw new Error(`${path} did not answer 200 within ${timeoutMs} ms:\n${service.output()}`, {
+      cause: error,
+    })
   }
-  throw new Error(`${path} did not answer 200 within ${timeoutMs} ms:\n${service.output()}`)
+  if (outcome === 'exited')
+    throw new Error(
+      `the service exited (${service.child.exitCode ?? service.child.signalCode}):\n${service.output()}`,
+    )
+  return Date.now() - started
 }

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm'
 import type { LightMyRequestResponse } from 'fastify'
-import { expect } from 'vitest'
+import { expect, vi } from 'vitest'
 import { queryRows } from '../../src/db/client'
-import { eventually, type TestApp, type TestUser } from './app'
+import type { TestApp, TestUser } from './app'
 
 export function json<T = Record<string, unknown>>(response: LightMyRequestResponse, status: number): T {
   expect(response.statusCode, response.body).toBe(status)
@@ -223,13 +223,14 @@ export async function grantConsent(
 
 /** Waits until no mail is queued or being sent (the workers of the test app send it). */
 export async function allMailSent(t: TestApp): Promise<void> {
-  await eventually(
-    async () =>
-      (
-        await queryRows<{ n: number }>(
-          t.app.db,
-          sql`select count(*)::int as n from messages where status in ('queued', 'sending')`,
-        )
-      )[0]!.n === 0,
+  await vi.waitFor(
+    async () => {
+      const [row] = await queryRows<{ n: number }>(
+        t.app.db,
+        sql`select count(*)::int as n from messages where status in ('queued', 'sending')`,
+      )
+      expect(row!.n).toBe(0)
+    },
+    { timeout: 15_000, interval: 50 },
   )
 }

@@ -64,15 +64,4 @@ export class SmtpSink {
   get url(): string {
     return `smtp://127.0.0.1:${this.port}`
   }
-
-  /** Polls until `count` mails have arrived (delivery is asynchronous), or fails after `timeoutMs`. */
-  async waitFor(count: number, timeoutMs = 15_000): Promise<ReceivedMail[]> {
-    const started = Date.now()
-    while (this.received.length < count) {
-      if (Date.now() - started > timeoutMs)
-        throw new Error(`expected ${count} mails, got ${this.received.length}`)
-      await new Promise((done) => setTimeout(done, 50))
-    }
-    return this.received
-  }
 }

@@ -20,7 +20,7 @@ afterAll(() => t.close())
 
 describe('high-risk identifiers', () => {
   it('are encrypted per field, shown only in the single staff read, never in lists, and survive a key rotation', async () => {
-    const candidacy = json<Record<string, any>>(
+    const candidacy = json<{ identifiers: Array<{ kind: string; value: string }> }>(
       await t.request({
         method: 'POST',
         url: `/vacancies/${vacancy.id}/candidacies`,

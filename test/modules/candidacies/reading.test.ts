@@ -26,7 +26,11 @@ beforeAll(async () => {
 afterAll(() => t.close())
 
 const sourced = (vacancy: SeededVacancy, overrides: Parameters<typeof sourcingPayload>[0] = {}) =>
-  sourceCandidate<Record<string, any>>(t, vacancy, overrides)
+  sourceCandidate<{ id: string; person: { id: string; fullName: string }; facts: Array<{ id: string }> }>(
+    t,
+    vacancy,
+    overrides,
+  )
 
 const accessLogFor = (personId: string) =>
   queryRows<{ user_id: string; action: string; route: string; candidacy_id: string | null }>(
@@ -80,7 +84,7 @@ describe('reading candidacies', () => {
         .statusCode,
     ).toBe(404)
 
-    const view = json<Record<string, any>>(
+    const view = json<{ person: { fullName: string }; facts: Array<{ value: string }> }>(
       await t.request({ method: 'GET', url: `/candidacies/${introduced.id}`, as: clientUser }),
       200,
     )
@@ -163,8 +167,8 @@ describe('reading candidacies', () => {
 describe('rectification and stages', () => {
   it('overwrites a fact and records only that it was rectified (Art. 16)', async () => {
     const candidacy = await sourced(mine)
-    const factId = candidacy.facts[0].id
-    const updated = json<Record<string, any>>(
+    const factId = candidacy.facts[0]!.id
+    const updated = json<{ facts: Array<{ value: string }> }>(
       await t.request({
         method: 'PATCH',
         url: `/candidacies/${candidacy.id}/facts/${factId}`,
@@ -173,7 +177,7 @@ describe('rectification and stages', () => {
       }),
       200,
     )
-    expect(updated.facts[0].value).toBe('TypeScript, Rust')
+    expect(updated.facts[0]!.value).toBe('TypeScript, Rust')
     const stored = await queryRows<{ n: number }>(
       t.app.db,
       sql`select count(*)::int as n from facts where value = 'TypeScript' and candidacy_id = ${candidacy.id}`,
@@ -185,7 +189,9 @@ describe('rectification and stages', () => {
     )
     expect(event).toEqual({ type: 'rectified', evidence: { fields: 'fact.value' } })
 
-    const person = json<Record<string, any>>(
+    const person = json<{
+      person: { fullName: string; emails: Array<{ address: string; undeliverable: boolean }> }
+    }>(
       await t.request({
         method: 'PATCH',
         url: `/candidacies/${candidacy.id}/person`,
@@ -223,7 +229,7 @@ describe('rectification and stages', () => {
     const candidacy = await sourced(mine)
     const stage = (payload: Record<string, string>) =>
       t.request({ method: 'POST', url: `/candidacies/${candidacy.id}/stage`, as: mine.recruiter, payload })
-    const contacted = json<Record<string, any>>(
+    const contacted = json<{ stage: string; stageChangedBy: string | null }>(
       await stage({ stage: 'contacted', reason: 'Sent a message' }),
       200,
     )

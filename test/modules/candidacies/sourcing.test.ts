@@ -27,19 +27,31 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
+/** A candidacy as the API returns it to its recruiter: the fields these tests read. */
+interface SourcedCandidacy {
+  id: string
+  stage: string
+  legalBasis: string
+  consentState: string
+  person: { id: string }
+  source: { type: string; url: string | null; collectedAt: string; sourcedBy: string }
+  notice: { status: string; dueAt: string | null; sentAt: string | null }
+  facts: Array<{ kind: string; value: string; specialCategory: string | null; specialBasis: string | null }>
+}
+
 const source = (vacancy: SeededVacancy, payload: object) =>
   t.request({ method: 'POST', url: `/vacancies/${vacancy.id}/candidacies`, as: vacancy.recruiter, payload })
 
 describe('sourcing a candidate', () => {
   it('finds the same person again by normalised address: one person, two candidacies, each with its sources and Art. 14 deadline', async () => {
-    const first = json<Record<string, any>>(
+    const first = json<SourcedCandidacy>(
       await source(
         li,
         sourcingPayload({ email: 'Ada.Lovelace@Example.org', collectedAt: '2026-01-31T10:00:00Z' }),
       ),
       201,
     )
-    const again = json<Record<string, any>>(
+    const again = json<SourcedCandidacy>(
       await source(
         second,
         sourcingPayload({ email: '  ada.lovelace@EXAMPLE.org ', collectedAt: '2026-01-31T10:00:00Z' }),
@@ -112,7 +124,7 @@ describe('sourcing a candidate', () => {
       ...sourcingPayload(),
       source: { type: 'application', collectedAt: '2026-02-01T10:00:00Z' },
     }
-    expect(json<Record<string, any>>(await source(li, payload), 201).notice).toEqual({
+    expect(json<SourcedCandidacy>(await source(li, payload), 201).notice).toEqual({
       status: 'not_required',
       dueAt: null,
       sentAt: null,
@@ -238,7 +250,7 @@ describe('sourcing a candidate', () => {
 
   it('a consent vacancy takes contact data and its source, and refuses facts until the person consents', async () => {
     const payload = { ...sourcingPayload(), facts: [] }
-    const candidacy = json<Record<string, any>>(await source(consentVacancy, payload), 201)
+    const candidacy = json<SourcedCandidacy>(await source(consentVacancy, payload), 201)
     expect(candidacy).toMatchObject({ legalBasis: 'consent', facts: [], source: { type: 'linkedin' } })
     const before = await personalDataCounts(t)
     const refused = await t.request({
@@ -318,12 +330,12 @@ describe('sourcing a candidate', () => {
         },
       ],
     })
-    const candidacy = json<Record<string, any>>(await source(vacancy, payload), 201)
+    const candidacy = json<SourcedCandidacy>(await source(vacancy, payload), 201)
     expect(candidacy.facts[0]).toMatchObject({
       specialCategory: 'union_membership',
       specialBasis: 'manifestly_public',
     })
-    const flagged = json<Record<string, any>>(
+    const flagged = json<{ dpiaRequired: boolean; dpiaReasons: string[] }>(
       await t.request({ method: 'GET', url: `/vacancies/${vacancy.id}`, as: vacancy.recruiter }),
       200,
     )

@@ -29,7 +29,7 @@ afterAll(() => t.close())
 async function source(target = vacancy, overrides: Parameters<typeof sourcingPayload>[0] = {}) {
   const payload = sourcingPayload(overrides)
   if (target === consentVacancy) payload.facts = []
-  return json<Record<string, any>>(
+  return json<{ id: string }>(
     await t.request({
       method: 'POST',
       url: `/vacancies/${target.id}/candidacies`,
@@ -73,7 +73,7 @@ describe('the consent ledger', () => {
     expect(page.headers['cache-control']).toBe('no-store')
 
     expect((await answerConsent(t, links.consentUrl)).body).toContain('your consent is recorded')
-    const introduced = json<Record<string, any>>(
+    const introduced = json<{ stage: string; consentState: string }>(
       await t.request({
         method: 'POST',
         url: `/candidacies/${candidacy.id}/introduce`,
@@ -116,7 +116,7 @@ describe('the consent ledger', () => {
     )
     expect(verification.valid).toBe(true)
 
-    const after = json<Record<string, any>>(
+    const after = json<{ stage: string; consentState: string }>(
       await t.request({ method: 'GET', url: `/candidacies/${candidacy.id}`, as: vacancy.recruiter }),
       200,
     )

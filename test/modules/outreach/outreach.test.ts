@@ -1,11 +1,11 @@
 import { Worker } from 'bullmq'
 import { sql } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { queryRows } from '../../../src/db/client'
 import { sendMessage } from '../../../src/modules/outreach/outreach.service'
 import { suppress } from '../../../src/modules/suppression/suppression.service'
 import { createRedis } from '../../../src/queue/connection'
-import { deleteQueueKeys, eventually, startTestApp, type TestApp } from '../../helpers/app'
+import { deleteQueueKeys, startTestApp, type TestApp } from '../../helpers/app'
 import { testRedisUrl } from '../../helpers/databases'
 import { meetHeldTransaction } from '../../helpers/locks'
 import {
@@ -119,8 +119,13 @@ describe('outreach mail', () => {
     expect(again).toMatchObject({ messageId: accepted.messageId, created: false })
 
     const worker = await t.sibling({ RUN_WORKERS: 'true' })
-    const [mail] = await eventually(
-      async () => mailTo('first.reader@example.org').length > 0 && mailTo('first.reader@example.org'),
+    const [mail] = await vi.waitFor(
+      () => {
+        const received = mailTo('first.reader@example.org')
+        expect(received.length).toBeGreaterThan(0)
+        return received
+      },
+      { timeout: 15_000, interval: 50 },
     )
     await worker.close()
     const { parsed } = mail!
@@ -234,10 +239,15 @@ describe('outreach mail', () => {
         await t.app.queues.outreach.add('send', { messageId }, { jobId: messageId })
       }
       const worker = await t.sibling({ RUN_WORKERS: 'true' })
-      await eventually(async () => (await messageStatus(messageId))?.status === 'cancelled')
-      await eventually(
-        async () => (await t.app.queues.outreach.getJobCounts('waiting', 'active', 'delayed')).waiting === 0,
-      )
+      await expect
+        .poll(async () => (await messageStatus(messageId))?.status, { timeout: 15_000, interval: 50 })
+        .toBe('cancelled')
+      await expect
+        .poll(
+          async () => (await t.app.queues.outreach.getJobCounts('waiting', 'active', 'delayed')).waiting,
+          { timeout: 15_000, interval: 50 },
+        )
+        .toBe(0)
       await worker.close()
       // What the person asked for still reaches them (Art. 12(3)): the answers to their request.
       expect(mailTo(address).filter((mail) => mail.parsed.messageId?.startsWith(`<${messageId}@`))).toEqual(
@@ -272,12 +282,18 @@ describe('outreach mail', () => {
     await sink.stop()
     const { messageId } = json<{ messageId: string }>(await outreach(candidacy.id, 'art14_notice'), 202)
     const worker = await t.sibling({ RUN_WORKERS: 'true' })
-    await eventually(async () => {
-      const job = await t.app.queues.outreach.getJob(messageId)
-      return job !== undefined && job.attemptsMade >= 2
-    })
+    await vi.waitFor(
+      async () => {
+        const job = await t.app.queues.outreach.getJob(messageId)
+        expect(job).toBeDefined()
+        expect(job!.attemptsMade).toBeGreaterThanOrEqual(2)
+      },
+      { timeout: 15_000, interval: 50 },
+    )
     await sink.start(sink.port)
-    await eventually(async () => (await messageStatus(messageId))?.status === 'sent')
+    await expect
+      .poll(async () => (await messageStatus(messageId))?.status, { timeout: 15_000, interval: 50 })
+      .toBe('sent')
     await worker.close()
     expect(mailTo('patient.reader@example.org')).toHaveLength(1)
   })
@@ -288,7 +304,12 @@ describe('outreach mail', () => {
     const { messageId } = json<{ messageId: string }>(await outreach(candidacy.id, 'art14_notice'), 202)
     const worker = await t.sibling({ RUN_WORKERS: 'true' })
     try {
-      await eventually(async () => ((await t.app.queues.outreach.getJob(messageId))?.attemptsMade ?? 0) >= 1)
+      await expect
+        .poll(async () => (await t.app.queues.outreach.getJob(messageId))?.attemptsMade ?? 0, {
+          timeout: 15_000,
+          interval: 50,
+        })
+        .toBeGreaterThanOrEqual(1)
       json(
         await t.request({
           method: 'PATCH',
@@ -299,7 +320,9 @@ describe('outreach mail', () => {
         200,
       )
       await sink.start(sink.port)
-      await eventually(async () => (await messageStatus(messageId))?.status === 'sent')
+      await expect
+        .poll(async () => (await messageStatus(messageId))?.status, { timeout: 15_000, interval: 50 })
+        .toBe('sent')
     } finally {
       await worker.close()
     }
@@ -327,7 +350,9 @@ describe('outreach mail', () => {
     )
     try {
       const worker = await t.sibling({ RUN_WORKERS: 'true' })
-      await eventually(async () => (await messageStatus(messageId))?.status === 'sent')
+      await expect
+        .poll(async () => (await messageStatus(messageId))?.status, { timeout: 15_000, interval: 50 })
+        .toBe('sent')
       await worker.close()
     } finally {
       await t.app.db.execute(
@@ -361,11 +386,18 @@ describe('outreach mail', () => {
       },
       { connection: createRedis({ url: testRedisUrl() }), prefix: t.config.QUEUE_PREFIX },
     )
-    await eventually(async () => (await t.app.queues.outreach.getJob(messageId))?.isFailed())
+    await expect
+      .poll(async () => (await t.app.queues.outreach.getJob(messageId))?.isFailed(), {
+        timeout: 15_000,
+        interval: 50,
+      })
+      .toBe(true)
     await failing.close()
     t.clock.advance({ minutes: 5 })
     const worker = await t.sibling({ RUN_WORKERS: 'true', RECONCILE_INTERVAL_SECONDS: '1' })
-    await eventually(async () => (await messageStatus(messageId))?.status === 'sent')
+    await expect
+      .poll(async () => (await messageStatus(messageId))?.status, { timeout: 15_000, interval: 50 })
+      .toBe('sent')
     await worker.close()
     expect(mailTo('accepted.before@example.org')).toEqual([])
     const events = await queryRows<{ type: string }>(
@@ -395,7 +427,9 @@ describe('outreach mail', () => {
     expect(job).toBeDefined()
     await job!.promote()
     const worker = await t.sibling({ RUN_WORKERS: 'true' })
-    await eventually(async () => (await messageStatus(messageId))?.status === 'sent')
+    await expect
+      .poll(async () => (await messageStatus(messageId))?.status, { timeout: 15_000, interval: 50 })
+      .toBe('sent')
     await worker.close()
     expect(mailTo(address)).toEqual([])
     const events = await queryRows<{ type: string }>(
@@ -416,7 +450,9 @@ describe('outreach mail', () => {
     sink.failNext(1, 451, `<${address}> greylisted, try again later`)
     const { messageId } = json<{ messageId: string }>(await outreach(candidacy.id, 'art14_notice'), 202)
     const worker = await t.sibling({ RUN_WORKERS: 'true' })
-    await eventually(async () => (await messageStatus(messageId))?.status === 'sent')
+    await expect
+      .poll(async () => (await messageStatus(messageId))?.status, { timeout: 15_000, interval: 50 })
+      .toBe('sent')
     await worker.close()
     expect(mailTo(address)).toHaveLength(1)
     const job = await t.app.queues.outreach.getJob(messageId)
@@ -429,7 +465,9 @@ describe('outreach mail', () => {
     sink.failNext(1, 550, 'mailbox unavailable')
     const { messageId } = json<{ messageId: string }>(await outreach(candidacy.id, 'art14_notice'), 202)
     const worker = await t.sibling({ RUN_WORKERS: 'true' })
-    await eventually(async () => (await messageStatus(messageId))?.status === 'failed')
+    await expect
+      .poll(async () => (await messageStatus(messageId))?.status, { timeout: 15_000, interval: 50 })
+      .toBe('failed')
     await worker.close()
     expect(await messageStatus(messageId)).toEqual({ status: 'failed', status_reason: 'smtp_550' })
     expect((await t.app.queues.outreach.getJob(messageId))?.attemptsMade).toBe(1)
@@ -444,7 +482,9 @@ describe('outreach mail', () => {
       expect(expected).toContain('reconcile-outreach')
       await deleteQueueKeys(t.config.QUEUE_PREFIX)
       expect(await schedulers()).toEqual([])
-      await eventually(async () => (await schedulers()).length === expected.length)
+      await expect
+        .poll(async () => (await schedulers()).length, { timeout: 15_000, interval: 50 })
+        .toBe(expected.length)
       expect(await schedulers()).toEqual(expected)
     } finally {
       await worker.close()
@@ -468,10 +508,18 @@ describe('outreach mail', () => {
       RECONCILE_INTERVAL_SECONDS: '1',
       MAIL_RATE_PER_SECOND: '200',
     })
-    await eventually(async () => addresses.every((address) => mailTo(address).length >= 1), 60_000)
-    await eventually(
-      async () => (await t.app.queues.outreach.getJobCounts('waiting', 'active', 'delayed')).waiting === 0,
-    )
+    await expect
+      .poll(() => addresses.every((address) => mailTo(address).length >= 1), {
+        timeout: 60_000,
+        interval: 50,
+      })
+      .toBe(true)
+    await expect
+      .poll(async () => (await t.app.queues.outreach.getJobCounts('waiting', 'active', 'delayed')).waiting, {
+        timeout: 15_000,
+        interval: 50,
+      })
+      .toBe(0)
     await worker.close()
     for (const address of addresses) expect(mailTo(address), address).toHaveLength(1)
   }, 90_000)

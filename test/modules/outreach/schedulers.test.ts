@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { queryRows } from '../../../src/db/client'
 import {
   scheduleArt14Notices,
   scheduleConsentReminders,
 } from '../../../src/modules/outreach/outreach.service'
-import { eventually, startTestApp, type TestApp } from '../../helpers/app'
+import { startTestApp, type TestApp } from '../../helpers/app'
 import {
   answerConsent,
   json,
@@ -60,7 +60,9 @@ describe('the Art. 14 notice scheduler', () => {
     t.clock.set('2026-01-26T08:00:00Z')
     expect(await scheduleArt14Notices(t.app.services, 5)).toBe(1)
     expect(await scheduleArt14Notices(t.app.services, 5)).toBe(0)
-    await eventually(async () => (await statusOf(early.id)).notice_status === 'sent')
+    await expect
+      .poll(async () => (await statusOf(early.id)).notice_status, { timeout: 15_000, interval: 50 })
+      .toBe('sent')
     expect((await statusOf(later.id)).notice_status).toBe('pending')
 
     const events = await queryRows<{ type: string; evidence: Record<string, string> }>(
@@ -144,19 +146,24 @@ describe('consent reminders', () => {
     t.clock.advance({ days: 23, hours: 12 }) // 6.5 days left
     expect(await scheduleConsentReminders(t.app.services)).toBe(2)
     expect(await scheduleConsentReminders(t.app.services)).toBe(0)
-    await eventually(
-      async () =>
-        (await remindersTo(unanswered.id)).every((row) => row.status === 'sent') &&
-        (await remindersTo(answered.id)).every((row) => row.status === 'sent'),
+    await vi.waitFor(
+      async () => {
+        expect((await remindersTo(unanswered.id)).every((row) => row.status === 'sent')).toBe(true)
+        expect((await remindersTo(answered.id)).every((row) => row.status === 'sent')).toBe(true)
+      },
+      { timeout: 15_000, interval: 50 },
     )
 
     await answerConsent(t, links.consentUrl)
     t.clock.advance({ days: 5 }) // 1.5 days left
     expect(await scheduleConsentReminders(t.app.services)).toBe(1)
-    await eventually(
-      async () =>
-        (await remindersTo(unanswered.id)).length === 2 &&
-        (await remindersTo(unanswered.id)).every((row) => row.status === 'sent'),
+    await vi.waitFor(
+      async () => {
+        const reminders = await remindersTo(unanswered.id)
+        expect(reminders).toHaveLength(2)
+        expect(reminders.every((row) => row.status === 'sent')).toBe(true)
+      },
+      { timeout: 15_000, interval: 50 },
     )
     expect((await remindersTo(answered.id)).length).toBe(1)
     const sent = t.app.mailer.captured().filter((mail) => mail.to === unanswered.person.emails[0]!.address)

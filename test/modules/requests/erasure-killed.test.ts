@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm'
 import postgres from 'postgres'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { queryRows } from '../../../src/db/client'
-import { eventually, startTestApp, type TestApp } from '../../helpers/app'
+import { startTestApp, type TestApp } from '../../helpers/app'
 import { testRedisUrl } from '../../helpers/databases'
 import { freePort, type RunningService, startService } from '../../helpers/process'
 import { json, type SeededVacancy, seedOpenVacancy } from '../../helpers/seed'
@@ -46,10 +46,16 @@ async function startWorker(): Promise<RunningService> {
   }
   const worker = await startService('test/modules/requests/worker-process.ts', env, await freePort())
   workers.push(worker)
-  await eventually(async () => {
-    if (worker.child.exitCode !== null) throw new Error(`worker exited:\n${worker.output()}`)
-    return worker.output().includes('workers ready')
-  }, 30_000)
+  // Stops waiting as soon as the process is gone: its output then says why.
+  const exited = await vi.waitFor(
+    () => {
+      if (worker.child.exitCode !== null) return true
+      expect(worker.output()).toContain('workers ready')
+      return false
+    },
+    { timeout: 30_000, interval: 50 },
+  )
+  if (exited) throw new Error(`worker exited:\n${worker.output()}`)
   return worker
 }
 
@@ -98,11 +104,15 @@ describe('erasure in a worker process', () => {
         expect(held.length).toBeGreaterThan(0)
         await complete(requestId)
         // The worker's backend, waiting for our transaction.
-        backend = await eventually(async () => {
-          const [row] = await session<Array<{ pid: number }>>`
-            select pid from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))`
-          return row?.pid
-        })
+        backend = await vi.waitFor(
+          async () => {
+            const [row] = await session<Array<{ pid: number }>>`
+              select pid from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))`
+            expect(row).toBeDefined()
+            return row!.pid
+          },
+          { timeout: 15_000, interval: 50 },
+        )
         const locks = await session<
           Array<{ locktype: string; name: string; mode: string; granted: boolean }>
         >`
@@ -139,14 +149,15 @@ describe('erasure in a worker process', () => {
       await blocker.end()
     }
     // Its client gone, PostgreSQL ends the backend and rolls the half-done step back.
-    await eventually(
-      async () =>
-        (
-          await queryRows<{ n: number }>(
-            t.app.db,
-            sql`select count(*)::int as n from pg_stat_activity where pid = ${backend}`,
-          )
-        )[0]!.n === 0,
+    await vi.waitFor(
+      async () => {
+        const [row] = await queryRows<{ n: number }>(
+          t.app.db,
+          sql`select count(*)::int as n from pg_stat_activity where pid = ${backend}`,
+        )
+        expect(row!.n).toBe(0)
+      },
+      { timeout: 15_000, interval: 50 },
     )
     const [stopped] = await queryRows<{ status: string; current_step: string }>(
       t.app.db,

@@ -5,7 +5,13 @@ import { queryRows } from '../../../src/db/client'
 import { runErasure } from '../../../src/modules/requests/requests.service'
 import { startTestApp, type TestApp } from '../../helpers/app'
 import { json, type SeededVacancy, seedOpenVacancy, sourcingPayload } from '../../helpers/seed'
-import { erasedEvents, heldRows, type Someone, verifiedErasure } from './erasure.fixtures'
+import {
+  type ErasureRequest,
+  erasedEvents,
+  heldRows,
+  type Someone,
+  verifiedErasure,
+} from './erasure.fixtures'
 
 /**
  * With SparkPost configured, erasure asks the provider to suppress the address (its REST
@@ -117,7 +123,7 @@ describe('erasure at the mail provider', () => {
       await t.request({ method: 'GET', url: `/requests/${requestId}`, as: vacancy.dpo }),
       200,
     )
-    const done = json<Record<string, any>>(
+    const done = json<ErasureRequest>(
       await t.request({
         method: 'POST',
         url: `/requests/${requestId}/tasks/${waiting.tasks[0]!.id}/confirm`,

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm'
-import { expect } from 'vitest'
+import { expect, vi } from 'vitest'
 import { queryRows } from '../../../src/db/client'
 import { normaliseEmail } from '../../../src/lib/email-address'
 import { enqueueOutreach } from '../../../src/modules/outreach/outreach.service'
 import { isSuppressed } from '../../../src/modules/suppression/suppression.service'
-import { eventually, type TestApp, type TestUser } from '../../helpers/app'
+import type { TestApp, TestUser } from '../../helpers/app'
 import {
   allMailSent,
   answerConsent,
@@ -16,6 +16,16 @@ import {
 import { findTraces } from '../../helpers/traces'
 
 /** Shared by the erasure test files: a person with data everywhere, and what "erased" means. */
+
+/** The fields of an erasure request (GET /requests/:id) that the erasure tests read. */
+export interface ErasureRequest {
+  status: string
+  currentStep: string | null
+  contactEmail: string | null
+  transitions: Array<{ status: string; step?: string }>
+  result: { removed: Record<string, number>; check: { found: unknown[]; columns: number } }
+  tasks: Array<{ id: string; confirmedBy: string | null }>
+}
 
 export interface Someone {
   email: string
@@ -60,13 +70,16 @@ export async function someone(t: TestApp, targets: SeededVacancy[], tag: string)
     candidacyIds[1]!,
     'art14_notice',
   )
-  await eventually(async () => {
-    const [row] = await queryRows<{ status: string }>(
-      t.app.db,
-      sql`select status from messages where id = ${messageId}`,
-    )
-    return row?.status === 'sent'
-  })
+  await vi.waitFor(
+    async () => {
+      const [row] = await queryRows<{ status: string }>(
+        t.app.db,
+        sql`select status from messages where id = ${messageId}`,
+      )
+      expect(row?.status).toBe('sent')
+    },
+    { timeout: 15_000, interval: 50 },
+  )
   await t.request({
     method: 'POST',
     url: '/webhooks/sparkpost',
@@ -114,13 +127,17 @@ export async function verifiedErasure(t: TestApp, dpo: TestUser, person: Someone
 
 /** Waits for the erasure to stop at its manual tasks, then confirms them all as the DPO. */
 export async function confirmTasksWhenWaiting(t: TestApp, dpo: TestUser, requestId: string): Promise<void> {
-  const waiting = await eventually(async () => {
-    const current = json<Record<string, any>>(
-      await t.request({ method: 'GET', url: `/requests/${requestId}`, as: dpo }),
-      200,
-    )
-    return current.currentStep === 'tasks' && current
-  })
+  const waiting = await vi.waitFor(
+    async () => {
+      const current = json<ErasureRequest>(
+        await t.request({ method: 'GET', url: `/requests/${requestId}`, as: dpo }),
+        200,
+      )
+      expect(current.currentStep).toBe('tasks')
+      return current
+    },
+    { timeout: 15_000, interval: 50 },
+  )
   expect(waiting.status).toBe('in_progress')
   expect(waiting.tasks.length).toBeGreaterThan(0)
   for (const task of waiting.tasks) {
@@ -183,7 +200,7 @@ export async function heldRows(t: TestApp, person: Someone): Promise<Record<stri
  * same kind of data must leave equal end states, however often they were interrupted.
  */
 export async function erasureEndState(t: TestApp, dpo: TestUser, person: Someone, requestId: string) {
-  const request = json<Record<string, any>>(
+  const request = json<ErasureRequest>(
     await t.request({ method: 'GET', url: `/requests/${requestId}`, as: dpo }),
     200,
   )
@@ -221,7 +238,7 @@ export async function erasureEndState(t: TestApp, dpo: TestUser, person: Someone
 
 /** Everything the issue's "done when" asks of an erasure, checked independently of the service. */
 export async function expectErased(t: TestApp, vacancy: SeededVacancy, person: Someone, requestId: string) {
-  const request = json<Record<string, any>>(
+  const request = json<ErasureRequest>(
     await t.request({ method: 'GET', url: `/requests/${requestId}`, as: vacancy.dpo }),
     200,
   )

@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { queryRows } from '../../../src/db/client'
-import { eventually, startTestApp, type TestApp } from '../../helpers/app'
+import { startTestApp, type TestApp } from '../../helpers/app'
 import { formTokenOf, json, type SeededVacancy, seedOpenVacancy } from '../../helpers/seed'
 import {
   confirmTasksWhenWaiting,
+  type ErasureRequest,
   erasedEvents,
   erasureEndState,
   expectErased,
@@ -59,28 +60,36 @@ describe('erasure (Art. 17)', () => {
     expect(row).toMatchObject({ status: 'verified', verification_method: 'self_service_link' })
     // Received 10 February 2026 → due 10 March 2026 (a Tuesday), end of day in Amsterdam.
     expect(new Date(row!.due_at).toISOString()).toBe('2026-03-10T22:59:59.999Z')
-    await eventually(async () =>
-      t.app.mailer.captured().some((mail) => mail.to === person.email && /10 March 2026/.test(mail.text)),
-    )
+    await expect
+      .poll(
+        () =>
+          t.app.mailer.captured().some((mail) => mail.to === person.email && /10 March 2026/.test(mail.text)),
+        { timeout: 15_000, interval: 50 },
+      )
+      .toBe(true)
 
-    const started = json<Record<string, any>>(
+    const started = json<{ status: string }>(
       await t.request({ method: 'POST', url: `/requests/${row!.id}/complete`, as: vacancy.dpo }),
       200,
     )
     expect(started.status).toBe('in_progress')
-    const waiting = await eventually(async () => {
-      const current = json<Record<string, any>>(
-        await t.request({ method: 'GET', url: `/requests/${row!.id}`, as: vacancy.dpo }),
-        200,
-      )
-      return current.currentStep === 'tasks' && current
-    })
+    const waiting = await vi.waitFor(
+      async () => {
+        const current = json<ErasureRequest>(
+          await t.request({ method: 'GET', url: `/requests/${row!.id}`, as: vacancy.dpo }),
+          200,
+        )
+        expect(current.currentStep).toBe('tasks')
+        return current
+      },
+      { timeout: 15_000, interval: 50 },
+    )
     expect(waiting.tasks).toHaveLength(1)
     expect(waiting.status).toBe('in_progress')
-    const confirmed = json<Record<string, any>>(
+    const confirmed = json<{ tasks: Array<{ confirmedBy: string | null }> }>(
       await t.request({
         method: 'POST',
-        url: `/requests/${row!.id}/tasks/${waiting.tasks[0].id}/confirm`,
+        url: `/requests/${row!.id}/tasks/${waiting.tasks[0]!.id}/confirm`,
         as: vacancy.dpo,
       }),
       200,
@@ -117,7 +126,7 @@ describe('erasure (Art. 17)', () => {
       json(await t.request({ method: 'POST', url: `/requests/${requestId}/complete`, as: vacancy.dpo }), 200)
       const job = (await t.app.queues.maintenance.getJob(`erasure-${requestId}`))!
       // The worker ran start, cancel_mail and provider, then failed in erase; BullMQ holds the retry.
-      await eventually(async () => (await job.getState()) === 'delayed')
+      await expect.poll(() => job.getState(), { timeout: 15_000, interval: 50 }).toBe('delayed')
       const failed = (await t.app.queues.maintenance.getJob(`erasure-${requestId}`))!
       // It failed where the trigger stands, after the step's earlier deletes had run.
       expect(failed.failedReason).toContain('delete from "link_tokens"')

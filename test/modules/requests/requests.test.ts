@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { queryRows } from '../../../src/db/client'
 import { enqueueOutreach } from '../../../src/modules/outreach/outreach.service'
 import { remindDpos } from '../../../src/modules/requests/requests.jobs'
 import en from '../../../templates/pages/messages.en.json'
 import nl from '../../../templates/pages/messages.nl.json'
-import { eventually, startTestApp, type TestApp } from '../../helpers/app'
+import { startTestApp, type TestApp } from '../../helpers/app'
 import {
   allMailSent,
   answerConsent,
@@ -58,7 +58,13 @@ const mailsTo = (address: string) =>
 
 describe('request deadlines', () => {
   it('received 31 January 2026 is due Monday 2 March (28 February is a Saturday); extension only within the first month', async () => {
-    const request = json<Record<string, any>>(
+    const request = json<{
+      id: string
+      status: string
+      dueAt: string
+      effectiveDueAt: string
+      ownerId: string | null
+    }>(
       await register({
         type: 'access',
         email: 'nobody.known@example.org',
@@ -74,7 +80,7 @@ describe('request deadlines', () => {
       effectiveDueAt: '2026-03-02T22:59:59.999Z',
       ownerId: vacancy.dpo.id,
     })
-    const extended = json<Record<string, any>>(
+    const extended = json<{ extendedDueAt: string | null; effectiveDueAt: string }>(
       await act(request.id, 'extend', { reason: 'We received many requests this month.' }),
       200,
     )
@@ -86,9 +92,12 @@ describe('request deadlines', () => {
     expect((await act(request.id, 'extend', { reason: 'Once more, please.' })).json()).toMatchObject({
       code: 'request.already_extended',
     })
-    await eventually(async () =>
-      mailsTo('nobody.known@example.org').some((mail) => mail.text.includes('30 April 2026')),
-    )
+    await expect
+      .poll(() => mailsTo('nobody.known@example.org').some((mail) => mail.text.includes('30 April 2026')), {
+        timeout: 15_000,
+        interval: 50,
+      })
+      .toBe(true)
 
     const late = json<{ id: string }>(
       await register({
@@ -133,7 +142,7 @@ describe('request deadlines', () => {
       expect(await remindDpos(t.app)).toBe(0)
       t.clock.set('2026-02-26T06:00:00Z') // Thursday 26 February is 2 working days before.
       expect(await remindDpos(t.app)).toBeGreaterThan(0)
-      await eventually(async () => dpoMail().length === 2)
+      await expect.poll(() => dpoMail().length, { timeout: 15_000, interval: 50 }).toBe(2)
       expect(dpoMail()[0]!.subject).toMatch(/2 working days/)
     } finally {
       t.clock.set('2026-01-31T10:00:00Z')
@@ -144,7 +153,7 @@ describe('request deadlines', () => {
 describe('answering requests', () => {
   it('a request about an address we hold nothing on is registered, creates no person, and is answered: no data', async () => {
     const before = await queryRows<{ n: number }>(t.app.db, sql`select count(*)::int as n from people`)
-    const request = json<Record<string, any>>(
+    const request = json<{ id: string; personId: string | null }>(
       await register({
         type: 'access',
         email: 'stranger@example.org',
@@ -160,16 +169,20 @@ describe('answering requests', () => {
       code: 'request.not_verified',
     })
     json(await act(request.id, 'verify', { method: 'answered from that address' }), 200)
-    const done = json<Record<string, any>>(await act(request.id, 'complete'), 200)
+    const done = json<{ status: string; contactEmail: string | null }>(await act(request.id, 'complete'), 200)
     expect(done).toMatchObject({ status: 'completed', contactEmail: null })
     expect((await queryRows<{ n: number }>(t.app.db, sql`select count(*)::int as n from people`))[0]!.n).toBe(
       before[0]!.n,
     )
-    await eventually(async () =>
-      mailsTo('stranger@example.org').some((mail) =>
-        mail.text.includes('We hold no personal data about you'),
-      ),
-    )
+    await expect
+      .poll(
+        () =>
+          mailsTo('stranger@example.org').some((mail) =>
+            mail.text.includes('We hold no personal data about you'),
+          ),
+        { timeout: 15_000, interval: 50 },
+      )
+      .toBe(true)
     const download = mailsTo('stranger@example.org')
       .find((mail) => /\/d\//.test(mail.text))!
       .text.match(/http:\/\/candor\.test(\/d\/[A-Za-z0-9_-]{43})/)![1]!
@@ -274,10 +287,15 @@ describe('answering requests', () => {
       second.id,
       'consent_request',
     )
-    const consentLink = await eventually(async () =>
-      mailsTo(email)
-        .map((mail) => mail.text.match(/http:\/\/candor\.test\/c\/[A-Za-z0-9_-]{43}/)?.[0])
-        .find(Boolean),
+    const consentLink = await vi.waitFor(
+      () => {
+        const link = mailsTo(email)
+          .map((mail) => mail.text.match(/http:\/\/candor\.test\/c\/[A-Za-z0-9_-]{43}/)?.[0])
+          .find(Boolean)
+        expect(link).toBeDefined()
+        return link!
+      },
+      { timeout: 15_000, interval: 50 },
     )
     expect((await answerConsent(t, consentLink)).statusCode).toBe(200)
     json(
@@ -314,13 +332,16 @@ describe('answering requests', () => {
         },
       },
     })
-    await eventually(async () => {
-      const rows = await queryRows<{ status: string }>(
-        t.app.db,
-        sql`select status from messages where id in (${notice.messageId}, ${consentMail.messageId})`,
-      )
-      return rows.length === 2 && rows.every((row) => row.status === 'sent')
-    })
+    await vi.waitFor(
+      async () => {
+        const rows = await queryRows<{ status: string }>(
+          t.app.db,
+          sql`select status from messages where id in (${notice.messageId}, ${consentMail.messageId})`,
+        )
+        expect(rows.map((row) => row.status)).toEqual(['sent', 'sent'])
+      },
+      { timeout: 15_000, interval: 50 },
+    )
     const hook = await t.request({
       method: 'POST',
       url: '/webhooks/sparkpost',
@@ -390,9 +411,25 @@ describe('answering requests', () => {
       expect.arrayContaining(['GET /candidacies/:id', 'POST /candidacies/:id/facts']),
     )
 
-    const done = json<Record<string, any>>(await act(request.id, 'complete'), 200)
-    const mail = await eventually(async () =>
-      mailsTo(email).find((item) => /\/d\/[A-Za-z0-9_-]{43}/.test(item.text)),
+    const done = json<{
+      result: {
+        package: {
+          candidacies: number
+          facts: number
+          messages: number
+          ledgerEvents: number
+          trackingEvents: number
+          accessLogEntries: number
+        }
+      }
+    }>(await act(request.id, 'complete'), 200)
+    const mail = await vi.waitFor(
+      () => {
+        const found = mailsTo(email).find((item) => /\/d\/[A-Za-z0-9_-]{43}/.test(item.text))
+        expect(found).toBeDefined()
+        return found!
+      },
+      { timeout: 15_000, interval: 50 },
     )
     const download = mail.text.match(/http:\/\/candor\.test(\/d\/[A-Za-z0-9_-]{43})/)![1]!
 
@@ -804,7 +841,12 @@ describe('answering requests', () => {
     expect(recruiterOwner.json()).toMatchObject({ status: 409, code: 'request.owner_not_allowed' })
     const admin = await t.user('admin')
     json(await act(request.id, 'assign', { userId: admin.id }), 200)
-    const rejected = json<Record<string, any>>(
+    const rejected = json<{
+      status: string
+      ownerId: string | null
+      rejectionReason: string | null
+      transitions: Array<{ status: string; step?: string }>
+    }>(
       await act(request.id, 'reject', { reason: 'Art. 17(3)(e): the data is needed for a legal claim.' }),
       200,
     )

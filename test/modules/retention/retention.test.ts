@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { runCli } from '../../../src/cli'
 import { queryRows } from '../../../src/db/client'
 import { enqueueOutreach } from '../../../src/modules/outreach/outreach.service'
@@ -7,7 +7,7 @@ import { parseProcessors, RECORD_COLUMNS } from '../../../src/modules/records/re
 import { scanForTraces } from '../../../src/modules/requests/erasure.repository'
 import { runRetention } from '../../../src/modules/retention/retention.service'
 import { scheduleTalentPoolRenewals } from '../../../src/modules/talent-pool/talent-pool.service'
-import { eventually, startTestApp, type TestApp } from '../../helpers/app'
+import { startTestApp, type TestApp } from '../../helpers/app'
 import {
   formTokenOf,
   json,
@@ -144,13 +144,16 @@ describe('retention', () => {
 
     // Data in every table a retention erasure must empty: mail sent, a pending talent-pool request …
     const { messageId } = await enqueueOutreach(t.app.services, closing.recruiter.id, gone.id, 'art14_notice')
-    await eventually(async () => {
-      const [row] = await queryRows<{ status: string }>(
-        t.app.db,
-        sql`select status from messages where id = ${messageId}`,
-      )
-      return row?.status === 'sent'
-    })
+    await vi.waitFor(
+      async () => {
+        const [row] = await queryRows<{ status: string }>(
+          t.app.db,
+          sql`select status from messages where id = ${messageId}`,
+        )
+        expect(row?.status).toBe('sent')
+      },
+      { timeout: 15_000, interval: 50 },
+    )
     json(
       await t.request({
         method: 'POST',
@@ -359,13 +362,19 @@ describe('retention', () => {
     t.clock.set('2027-02-05T09:00:00Z') // eleven months after consenting
     expect(await scheduleTalentPoolRenewals(t.app.services)).toBe(1)
     expect(await scheduleTalentPoolRenewals(t.app.services)).toBe(0)
-    const renewal = await eventually(async () =>
-      t.app.mailer
-        .captured()
-        .find(
-          (mail) =>
-            mail.to.toLowerCase() === memberP.email.toLowerCase() && /\/t\/[A-Za-z0-9_-]{43}/.test(mail.text),
-        ),
+    const renewal = await vi.waitFor(
+      () => {
+        const found = t.app.mailer
+          .captured()
+          .find(
+            (mail) =>
+              mail.to.toLowerCase() === memberP.email.toLowerCase() &&
+              /\/t\/[A-Za-z0-9_-]{43}/.test(mail.text),
+          )
+        expect(found).toBeDefined()
+        return found!
+      },
+      { timeout: 15_000, interval: 50 },
     )
     expect(renewal.subject).toContain('2027')
 
@@ -533,10 +542,11 @@ describe('records of processing (Art. 30)', () => {
     const log = await t.request({ method: 'GET', url: '/dpo/access-log?format=csv', as: vacancy.dpo })
     expect(log.headers['content-type']).toContain('text/csv')
     expect(log.body.split('\r\n')[0]).toBe('"at","userId","action","route","personId","candidacyId"')
-    const overview = json<Record<string, any>>(
-      await t.request({ method: 'GET', url: '/dpo/overview', as: vacancy.dpo }),
-      200,
-    )
+    const overview = json<{
+      candidacies: { legitimateInterest: number; consent: number }
+      requests: { open: number; overdue: number }
+      ledger: { valid: boolean }
+    }>(await t.request({ method: 'GET', url: '/dpo/overview', as: vacancy.dpo }), 200)
     expect(overview).toMatchObject({
       candidacies: { legitimateInterest: expect.any(Number), consent: expect.any(Number) },
       requests: { open: expect.any(Number), overdue: expect.any(Number) },
