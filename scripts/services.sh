@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the machine's own PostgreSQL and Redis when they do not answer (CI and fresh machines).
-# Uses the installed servers; installs nothing.
+# Uses the installed servers; installs nothing. Run by `npm test` (pretest). A server named by
+# TEST_DATABASE_URL or TEST_REDIS_URL is the caller's to run: it is not checked here.
 set -euo pipefail
 
 pg_answers() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
@@ -16,7 +17,9 @@ wait_for() {
   return 1
 }
 
-if pg_answers; then
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  echo "PostgreSQL: the tests use TEST_DATABASE_URL"
+elif pg_answers; then
   echo "PostgreSQL answers"
 else
   echo "starting PostgreSQL"
@@ -30,7 +33,9 @@ else
   wait_for PostgreSQL pg_answers
 fi
 
-if redis_answers; then
+if [ -n "${TEST_REDIS_URL:-}" ]; then
+  echo "Redis: the tests use TEST_REDIS_URL"
+elif redis_answers; then
   echo "Redis answers"
 else
   echo "starting Redis"

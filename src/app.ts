@@ -14,6 +14,7 @@ import { clientRoutes } from './modules/clients/clients.routes'
 import { consentPages } from './modules/consent/consent.pages'
 import { consentRoutes } from './modules/consent/consent.routes'
 import { healthRoutes } from './modules/health/health.routes'
+import { homeRoutes } from './modules/health/home.routes'
 import { ledgerRoutes } from './modules/ledger/ledger.routes'
 import { outreachJobs } from './modules/outreach/outreach.jobs'
 import { outreachRoutes } from './modules/outreach/outreach.routes'
@@ -143,6 +144,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // Modules
   await app.register(healthRoutes)
+  await app.register(homeRoutes)
   await app.register(authRoutes)
   await app.register(clientRoutes)
   await app.register(vacancyRoutes)

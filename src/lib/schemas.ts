@@ -1,16 +1,34 @@
 import { z } from 'zod'
-import { PROBLEM_TYPE_BASE } from './problems'
+import { PROBLEM_TYPE_BASE, problemCatalogue, problemType } from './problems'
+
+const exampleProblem = problemCatalogue['request.invalid']
 
 /** RFC 9457 problem document: the one shape of every error response. */
 export const problemSchema = z
   .object({
-    type: z.string().describe(`${PROBLEM_TYPE_BASE}<slug>`),
-    title: z.string(),
-    status: z.number().int(),
-    code: z.string().describe('stable dotted code, e.g. consent.required'),
+    type: z
+      .string()
+      .describe(`${PROBLEM_TYPE_BASE}<slug>`)
+      .meta({ examples: [problemType('request.invalid')] }),
+    title: z.string().meta({ examples: [exampleProblem.title] }),
+    status: z
+      .number()
+      .int()
+      .meta({ examples: [exampleProblem.status] }),
+    code: z
+      .string()
+      .describe('stable dotted code, e.g. consent.required')
+      .meta({ examples: ['request.invalid'] }),
     detail: z.string().optional(),
     instance: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    errors: z
+      .array(
+        z.object({
+          field: z.string().meta({ examples: ['body.email'] }),
+          message: z.string().meta({ examples: ['Invalid email address'] }),
+        }),
+      )
+      .optional(),
   })
   .meta({ id: 'Problem' })
 
@@ -34,8 +52,17 @@ export const pageQuery = {
   offset: z.coerce.number().int().min(0).default(0),
 }
 
+/**
+ * The example instant in the API reference. Without one, Swagger UI makes up a value from the
+ * validation pattern (a year like 3349); examples change the documentation only, never validation.
+ */
+export const EXAMPLE_INSTANT = '2026-03-02T09:00:00Z'
+
+/** An ISO 8601 instant with an offset, kept as a string (query parameters, filters). */
+export const isoDateTimeString = z.iso.datetime({ offset: true }).meta({ examples: [EXAMPLE_INSTANT] })
+
 /** An instant on the wire is an ISO 8601 string; in code it is a Date (decoded on input, encoded on output). */
-export const isoDateTime = z.codec(z.iso.datetime({ offset: true }), z.date(), {
+export const isoDateTime = z.codec(isoDateTimeString, z.date().meta({ examples: [EXAMPLE_INSTANT] }), {
   decode: (value) => new Date(value),
   encode: (value) => value.toISOString(),
 })

@@ -16,7 +16,10 @@ export const tokenResponse = z
   .meta({ id: 'AccessToken' })
 
 export const newUserBody = z.strictObject({
-  email: z.email().max(320),
+  email: z
+    .email()
+    .max(320)
+    .meta({ examples: ['recruiter@example.org'] }),
   password: z.string().min(12, 'at least 12 characters').max(1024),
   role: z.enum(roles),
   displayName: z.string().trim().min(1).max(200),

@@ -12,7 +12,10 @@ import {
   stages,
 } from './candidacies.tables'
 
-const url = z.url({ protocol: /^https?$/ }).max(2000)
+const url = z
+  .url({ protocol: /^https?$/ })
+  .max(2000)
+  .meta({ examples: ['https://www.linkedin.com/in/sanne-de-vries'] })
 
 export const sourceBody = z.strictObject({
   type: z.enum(sourceTypes),
@@ -42,8 +45,18 @@ export const identifierBody = z.strictObject({
 })
 
 // Spacing around an address is a typing accident, not a different address.
-const email = z.string().trim().max(320).pipe(z.email())
-const fullName = z.string().trim().min(1).max(300)
+const email = z
+  .string()
+  .trim()
+  .max(320)
+  .meta({ examples: ['sanne@example.org'] })
+  .pipe(z.email())
+const fullName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(300)
+  .meta({ examples: ['Sanne de Vries'] })
 const phone = z.string().trim().min(3).max(40)
 const location = z.string().trim().min(1).max(300)
 const headline = z.string().trim().min(1).max(500)

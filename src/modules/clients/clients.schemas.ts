@@ -7,6 +7,7 @@ export const newClientBody = z.strictObject({
   country: z
     .string()
     .regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code')
+    .meta({ examples: ['NL'] })
     .describe(
       'where the client is established: transfers outside the EEA are shown in the records of processing',
     ),

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { dateOut } from '../../lib/schemas'
+import { dateOut, isoDateTimeString } from '../../lib/schemas'
 import { noticeStatuses } from '../candidacies/candidacies.tables'
 import { languages } from '../vacancies/vacancies.tables'
 import { staffTemplates } from './outreach.service'
@@ -15,7 +15,7 @@ export const outreachAccepted = z
   .meta({ id: 'OutreachAccepted' })
 
 export const noticesQuery = z.strictObject({
-  dueBefore: z.iso.datetime({ offset: true }).optional().describe('default: 7 days from now'),
+  dueBefore: isoDateTimeString.optional().describe('default: 7 days from now'),
 })
 
 export const noticeView = z

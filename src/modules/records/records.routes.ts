@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { queryRows } from '../../db/client'
-import { pageQuery, responses } from '../../lib/schemas'
+import { isoDateTimeString, pageQuery, responses } from '../../lib/schemas'
 import { allow } from '../../plugins/access'
 import { listAccessLog } from '../audit/audit.repository'
 import { verifyLedger } from '../ledger/ledger.service'
@@ -47,8 +47,8 @@ export const recordsRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Who read or exported whose data (accountability, Art. 5(2)): CSV or JSON',
         querystring: z.strictObject({
-          from: z.iso.datetime({ offset: true }).optional(),
-          to: z.iso.datetime({ offset: true }).optional(),
+          from: isoDateTimeString.optional(),
+          to: isoDateTimeString.optional(),
           personId: z.uuid().optional(),
           userId: z.uuid().optional(),
           format: z.enum(['json', 'csv']).default('json'),

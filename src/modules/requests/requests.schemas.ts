@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { dateOut, isoDateTime, pageQuery } from '../../lib/schemas'
+import { dateOut, isoDateTime, isoDateTimeString, pageQuery } from '../../lib/schemas'
 import { languages } from '../vacancies/vacancies.tables'
 import { requestChannels, requestStatuses, requestTypes } from './requests.tables'
 
@@ -15,7 +15,7 @@ export const newRequestBody = z.strictObject({
 
 export const requestListQuery = z.strictObject({
   status: z.enum(requestStatuses).optional(),
-  dueBefore: z.iso.datetime({ offset: true }).optional(),
+  dueBefore: isoDateTimeString.optional(),
   ...pageQuery,
 })
 
