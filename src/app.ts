@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { DestinationStream } from 'pino'
-import { type Config, processShare } from './config'
+import { type Config, processShare, type ResolvedConfig, resolvedConfig } from './config'
 import { type Clock, systemClock } from './lib/clock'
 import { parseKeyring } from './lib/field-crypto'
 import { AppError } from './lib/problems'
@@ -57,7 +57,7 @@ interface RateLimitRouteOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    config: Config
+    config: ResolvedConfig
     clock: Clock
     /** The limit for unauthenticated routes: login and the candidate's token pages. */
     publicRateLimit: RateLimitRouteOptions
@@ -71,10 +71,7 @@ declare module 'fastify' {
  * workers, tests call `inject()`. Plugins in tiers: ecosystem, infrastructure, modules.
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const { config } = options
-  if (!config.JWT_SECRET || !config.SERVER_SECRET || !config.FIELD_ENCRYPTION_KEYS) {
-    throw new Error('secrets are not resolved; call withDevelopmentSecrets first')
-  }
+  const config = resolvedConfig(options.config)
   const app = Fastify({
     logger: loggerOptions(config.LOG_LEVEL, options.logStream),
     bodyLimit: config.BODY_LIMIT_BYTES,
@@ -135,7 +132,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     db: app.db,
     clock: app.clock,
     config,
-    keyring: parseKeyring(config.FIELD_ENCRYPTION_KEYS ?? ''),
+    keyring: parseKeyring(config.FIELD_ENCRYPTION_KEYS),
     templates: createTemplates(),
     mailer: app.mailer,
     queues: app.queues,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { Config } from './config'
+import { type Config, type ResolvedConfig, resolvedConfig } from './config'
 
 /** Reads `.env` from the working directory when there is one; the environment wins over the file. */
 export function loadDotEnv(file = '.env'): void {
@@ -18,8 +18,8 @@ interface DevelopmentSecrets {
  * Outside production, secrets that are not configured are generated once and kept
  * in DATA_DIR/secrets.json (mode 600), so tokens and encrypted fields survive restarts.
  */
-export function withDevelopmentSecrets(config: Config): Config {
-  if (config.JWT_SECRET && config.SERVER_SECRET && config.FIELD_ENCRYPTION_KEYS) return config
+export function withDevelopmentSecrets(config: Config): ResolvedConfig {
+  if (config.JWT_SECRET && config.SERVER_SECRET && config.FIELD_ENCRYPTION_KEYS) return resolvedConfig(config)
   if (config.isProduction) throw new Error('secrets must be configured in production')
   mkdirSync(config.DATA_DIR, { recursive: true })
   const file = resolve(config.DATA_DIR, 'secrets.json')
@@ -34,10 +34,10 @@ export function withDevelopmentSecrets(config: Config): Config {
     }
     writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 })
   }
-  return {
+  return resolvedConfig({
     ...config,
     JWT_SECRET: config.JWT_SECRET ?? stored.JWT_SECRET,
     SERVER_SECRET: config.SERVER_SECRET ?? stored.SERVER_SECRET,
     FIELD_ENCRYPTION_KEYS: config.FIELD_ENCRYPTION_KEYS ?? stored.FIELD_ENCRYPTION_KEYS,
-  }
+  })
 }

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { loadDotEnv, withDevelopmentSecrets } from './bootstrap'
-import { type Config, loadConfig } from './config'
+import { loadConfig, type ResolvedConfig } from './config'
 import { createDatabase, type DatabaseHandle } from './db/client'
 import { migrateDatabase } from './db/migrate'
 import { type Clock, systemClock } from './lib/clock'
@@ -20,7 +20,7 @@ import type { Services } from './services'
 
 /** Admin and DPO commands: `npm run cli -- <command> [--flags]`. */
 interface CommandContext {
-  config: Config
+  config: ResolvedConfig
   database: DatabaseHandle
   /** The wall clock, unless the caller of runCli injected one (tests move it instead of waiting for a date). */
   clock: Clock
@@ -83,7 +83,7 @@ const commands: Record<string, Command> = {
     usage: 'keys:rotate',
     flags: {},
     run: async ({ config, database, print }) => {
-      const keyring = parseKeyring(config.FIELD_ENCRYPTION_KEYS!)
+      const keyring = parseKeyring(config.FIELD_ENCRYPTION_KEYS)
       const { rotated } = await rotateIdentifierKeys(database.db, keyring)
       print(`re-encrypted ${rotated} identifiers under key ${keyring.currentKeyId}`)
     },

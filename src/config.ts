@@ -204,6 +204,25 @@ export interface Config extends Parsed {
   isProduction: boolean
 }
 
+/** The configuration once its secrets are there: configured in production, generated elsewhere (bootstrap.ts). */
+export type ResolvedConfig = Config & {
+  JWT_SECRET: string
+  SERVER_SECRET: string
+  FIELD_ENCRYPTION_KEYS: string
+}
+
+/** The configuration with its secrets, or an error naming the one missing: the service needs all three. */
+export function resolvedConfig(config: Config): ResolvedConfig {
+  const { JWT_SECRET, SERVER_SECRET, FIELD_ENCRYPTION_KEYS } = config
+  if (!JWT_SECRET || !SERVER_SECRET || !FIELD_ENCRYPTION_KEYS) {
+    const missing = (['JWT_SECRET', 'SERVER_SECRET', 'FIELD_ENCRYPTION_KEYS'] as const).filter(
+      (key) => !config[key],
+    )
+    throw new ConfigError(`Invalid configuration:\n${missing.map((key) => `  ${key}: required`).join('\n')}`)
+  }
+  return { ...config, JWT_SECRET, SERVER_SECRET, FIELD_ENCRYPTION_KEYS }
+}
+
 /**
  * Each process's share of a limit set for the whole service. Processes count in their own memory
  * (a shared counter in Redis cost a round trip a request); the primary hands connections out in

@@ -1,4 +1,4 @@
-import type { Config } from './config'
+import type { ResolvedConfig } from './config'
 import type { Database } from './db/client'
 import type { Clock } from './lib/clock'
 import type { FieldKeyring } from './lib/field-crypto'
@@ -13,7 +13,7 @@ import type { Queues } from './queue/queues'
 export interface Services {
   db: Database
   clock: Clock
-  config: Config
+  config: ResolvedConfig
   keyring: FieldKeyring
   templates: Templates
   mailer: Mailer

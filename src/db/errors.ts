@@ -56,3 +56,12 @@ export function violatesConstraint(error: unknown, constraint: string): boolean 
   }
   return false
 }
+
+/** Whether PostgreSQL refused the work on a unique key (23505): someone else stored the same thing first. */
+export function isUniqueViolation(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause && depth < 5; depth++) {
+    if ((cause as { code?: unknown }).code === '23505') return true
+    cause = (cause as { cause?: unknown }).cause
+  }
+  return false
+}

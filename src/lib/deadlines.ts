@@ -63,7 +63,7 @@ function calendar(jurisdiction: string): Calendar {
       `unknown jurisdiction '${jurisdiction}' (expected a date-holidays code such as NL or DE-BY)`,
     )
   }
-  // Only public holidays count (Art. 2(1)); asking for just those makes date-holidays several times faster.
+  // Only public holidays count (Art. 2(1)); asking for just those spares date-holidays most of its work.
   const options = { types: ['public' as const] }
   const holidays = region
     ? new Holidays(country, state!, region, options)
@@ -144,7 +144,7 @@ const WALL_CLOCK = /^(\d+)\/(\d+)\/(\d+),? (\d+):(\d+):(\d+)$/
 
 /** The local wall-clock time of `instant` in the calendar's zone, written as if it were a UTC instant. */
 function wallTime(cal: Calendar, instant: number): number {
-  // format() and a pattern are three times faster than formatToParts(), which stays as the fallback.
+  // format() and a pattern cost less than formatToParts(), which stays as the fallback.
   const match = WALL_CLOCK.exec(cal.wallClock.format(instant))
   const fields = match
     ? { month: match[1], day: match[2], year: match[3], hour: match[4], minute: match[5], second: match[6] }

@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify'
 import type { Config } from '../config'
 import { loadMessages, type Messages, type Templates } from './templates'
 
@@ -45,4 +46,14 @@ export function messagePageHtml(
     m,
     switchUrl: null,
   })
+}
+
+/** Sends a token page: never cached, and its URL (which holds the token) never leaks to another site. */
+export function sendTokenPage(reply: FastifyReply, status: number, page: string): FastifyReply {
+  return reply
+    .code(status)
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .type('text/html; charset=utf-8')
+    .send(page)
 }

@@ -55,8 +55,8 @@ const gathering = new WeakMap<Queue, { jobs: BulkJobs; added: Promise<unknown> }
 
 /**
  * Adds jobs together with those other callers add to the same queue in the same turn of the event
- * loop: one `addBulk`, one round trip to Redis (a group-committed batch of requests queues its
- * mails at once). Each caller learns whether its jobs went in; a failure fails them all, and the
+ * loop: one `addBulk`, one round trip to Redis (requests arriving together queue their mails at
+ * once). Each caller learns whether its jobs went in; a failure fails them all, and the
  * jobs are then re-derived from PostgreSQL like any lost job.
  */
 export function addJobsTogether(queue: Queue, jobs: BulkJobs): Promise<unknown> {

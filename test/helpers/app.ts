@@ -7,7 +7,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { Redis } from 'ioredis'
 import { inject as provided } from 'vitest'
 import { buildApp } from '../../src/app'
-import { type Config, loadConfig } from '../../src/config'
+import { loadConfig, type ResolvedConfig, resolvedConfig } from '../../src/config'
 import { ManualClock } from '../../src/lib/clock'
 import { hashPassword } from '../../src/lib/passwords'
 import { insertUser } from '../../src/modules/auth/auth.repository'
@@ -35,7 +35,7 @@ export interface TestUser {
 export interface TestApp {
   app: FastifyInstance
   clock: ManualClock
-  config: Config
+  config: ResolvedConfig
   databaseUrl: string
   /** Every log line the app wrote, raw. */
   logs: string[]
@@ -80,7 +80,7 @@ export async function startTestApp(
     ...testSecrets(),
     ...options.env,
   }
-  const config = loadConfig(env)
+  const config = resolvedConfig(loadConfig(env))
   const siblings: FastifyInstance[] = []
   const logs: string[] = []
   const logStream = new Writable({

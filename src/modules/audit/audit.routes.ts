@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { dateOut, pageQuery, responses } from '../../lib/schemas'
 import { allow } from '../../plugins/access'
-import { listAccessLog } from './audit.repository'
+import { listAccessLog } from './audit.service'
 import { accessActions } from './audit.tables'
 
 const accessEntryView = z

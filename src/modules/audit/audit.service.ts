@@ -2,6 +2,10 @@ import type { Executor } from '../../db/client'
 import type { Clock } from '../../lib/clock'
 import type { Principal } from '../../plugins/access'
 import { insertAccessLog } from './audit.repository'
+
+// The access log as the DPO reads it.
+export { listAccessLog } from './audit.repository'
+
 import type { AccessAction } from './audit.tables'
 
 export interface AccessRecord {

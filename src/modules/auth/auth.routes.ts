@@ -2,9 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { responses } from '../../lib/schemas'
 import { allow, principalOf, publicRoute } from '../../plugins/access'
-import { listUsers } from './auth.repository'
 import { newUserBody, principalView, tokenRequest, tokenResponse, userView } from './auth.schemas'
-import { authenticate, createUser } from './auth.service'
+import { authenticate, createUser, listUsers } from './auth.service'
 
 export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(

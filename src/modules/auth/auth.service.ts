@@ -2,9 +2,12 @@ import type { Executor } from '../../db/client'
 import type { Clock } from '../../lib/clock'
 import { hashPassword, unusablePasswordHash, verifyPassword } from '../../lib/passwords'
 import { AppError } from '../../lib/problems'
-import { findClient } from '../clients/clients.repository'
+import { findClient } from '../clients/clients.service'
 import { findUserByEmail, insertUser, type UserRow } from './auth.repository'
 import type { Role } from './auth.tables'
+
+// The users an admin lists.
+export { listUsers } from './auth.repository'
 
 export interface UserDeps {
   db: Executor

@@ -1,22 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import {
-  and,
-  asc,
-  desc,
-  eq,
-  inArray,
-  isNotNull,
-  lte,
-  not,
-  notInArray,
-  or,
-  type SQL,
-  type SQLWrapper,
-  sql,
-} from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNotNull, lte, not, notInArray, or, type SQL, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
 import { anyOf, prepared } from '../../db/prepared'
-import { lockPersonThrough } from '../people/people.repository'
+import { messages } from '../messages/messages.tables'
 import { people } from '../people/people.tables'
 import { vacancies } from '../vacancies/vacancies.tables'
 import { type ConsentState, candidacies, facts, type Stage, stageChanges } from './candidacies.tables'
@@ -69,13 +55,24 @@ export async function lockCandidacyContext(db: Executor, id: string): Promise<Ca
   return row
 }
 
-/** The person id of the candidacy `candidacyId` names, as a subquery. */
-export const personOfCandidacy = (db: Executor, candidacyId: SQLWrapper | string) =>
-  db.select({ personId: candidacies.personId }).from(candidacies).where(eq(candidacies.id, candidacyId))
-
-/** The person of a candidacy, locked, with their addresses: issue it right after locking the candidacy. */
-export const lockPersonOfCandidacy = (db: Executor, candidacyId: string) =>
-  lockPersonThrough(db, personOfCandidacy(db, candidacyId))
+/**
+ * The context of the candidacy a message is about, locked. The worker takes it before the
+ * message's own lock: whatever changes a candidacy and its messages locks the candidacy first (a
+ * withdrawal locks it, then cancels its messages), and the other order would deadlock with it.
+ */
+export async function lockContextOfMessage(
+  db: Executor,
+  messageId: string,
+): Promise<CandidacyContext | undefined> {
+  const ofMessage = db
+    .select({ candidacyId: messages.candidacyId })
+    .from(messages)
+    .where(eq(messages.id, messageId))
+  const [row] = await prepared(
+    candidacyContextQuery(db, eq(candidacies.id, ofMessage)).for('update', { of: candidacies }),
+  )
+  return row
+}
 
 /**
  * Locks the vacancy a candidacy belongs to, for a change to both: the vacancy first, as closing
@@ -127,6 +124,15 @@ export async function candidacyExists(
     .from(candidacies)
     .where(and(eq(candidacies.personId, personId), eq(candidacies.vacancyId, vacancyId)))
   return row?.id
+}
+
+/** Art. 14: a notice that bounced informed nobody, so it is owed again. */
+export async function markNoticesUndelivered(db: Executor, candidacyIds: string[], at: Date): Promise<void> {
+  if (candidacyIds.length === 0) return
+  await db
+    .update(candidacies)
+    .set({ noticeStatus: 'undelivered', updatedAt: at })
+    .where(and(anyOf(candidacies.id, candidacyIds), eq(candidacies.noticeStatus, 'sent')))
 }
 
 export async function updateCandidacy(

@@ -3,8 +3,7 @@ import { z } from 'zod'
 import { idParams, responses } from '../../lib/schemas'
 import type { Principal } from '../../plugins/access'
 import { allow, principalOf } from '../../plugins/access'
-import { introduceCandidate } from '../consent/consent.service'
-import type { CandidacyListItem } from './candidacies.repository'
+import { ledgerEventView } from '../ledger/ledger.schemas'
 import {
   candidacyListItemView,
   candidacyListQuery,
@@ -16,87 +15,11 @@ import {
   sourcingBody,
   stageBody,
 } from './candidacies.schemas'
-import {
-  addFacts,
-  type CandidacyDetail,
-  changeStage,
-  effectiveConsentState,
-  listCandidacies,
-  readCandidacy,
-  rectifyFact,
-  rectifyPerson,
-  sourceCandidate,
-} from './candidacies.service'
-
-const CLIENT_FACT_KINDS = new Set(['skill', 'experience', 'education', 'link'])
-
-/** Staff see everything; a client sees the introduced view: no sources, notes, special categories or identifiers. */
-export function candidacyViewFor(principal: Principal, detail: CandidacyDetail, now: Date) {
-  const { candidacy, vacancy } = detail.context
-  const person = detail.person && {
-    ...detail.person,
-    emails: detail.emails.map((email) => ({
-      address: email.address,
-      undeliverable: email.undeliverableAt !== null,
-    })),
-    restricted: detail.person.restrictedAt !== null,
-  }
-  const facts = detail.facts.map((fact) => ({
-    ...fact,
-    source: {
-      type: fact.sourceType,
-      url: fact.sourceUrl,
-      collectedAt: fact.collectedAt,
-      collectedBy: fact.collectedBy,
-    },
-  }))
-  const base = {
-    id: candidacy.id,
-    vacancyId: candidacy.vacancyId,
-    stage: candidacy.stage,
-    introducedAt: candidacy.introducedAt,
-    person,
-  }
-  if (principal.role === 'client') {
-    return {
-      ...base,
-      facts: facts.filter((fact) => !fact.specialCategory && CLIENT_FACT_KINDS.has(fact.kind)),
-    }
-  }
-  return {
-    ...base,
-    facts,
-    legalBasis: vacancy.legalBasis,
-    consentState: effectiveConsentState(candidacy, now),
-    consentExpiresAt: candidacy.consentExpiresAt,
-    source: {
-      type: candidacy.sourceType,
-      url: candidacy.sourceUrl,
-      collectedAt: candidacy.obtainedAt,
-      sourcedBy: candidacy.sourcedBy,
-    },
-    notice: { status: candidacy.noticeStatus, dueAt: candidacy.noticeDueAt, sentAt: candidacy.noticeSentAt },
-    retainUntil: candidacy.retainUntil,
-    identifiers: detail.identifiers,
-    stageChangedAt: candidacy.stageChangedAt,
-    stageChangedBy: candidacy.stageChangedBy,
-    createdAt: candidacy.createdAt,
-    updatedAt: candidacy.updatedAt,
-  }
-}
-
-function listItemView(principal: Principal, { candidacy, person }: CandidacyListItem, now: Date) {
-  const base = {
-    id: candidacy.id,
-    stage: candidacy.stage,
-    introducedAt: candidacy.introducedAt,
-    person,
-    createdAt: candidacy.createdAt,
-  }
-  return principal.role === 'client'
-    ? base
-    : { ...base, consentState: effectiveConsentState(candidacy, now), noticeDueAt: candidacy.noticeDueAt }
-}
+import { listCandidacies, readCandidacy, readLedger } from './candidacies.service'
+import { candidacyViewFor, listItemView } from './candidacies.views'
+import { addFacts, rectifyFact, rectifyPerson } from './facts.service'
+import { sourceCandidate } from './sourcing.service'
+import { changeStage, introduceCandidate } from './stages.service'
 
 export const candidacyRoutes: FastifyPluginAsyncZod = async (app) => {
   const tags = ['candidacies']
@@ -266,5 +189,47 @@ export const candidacyRoutes: FastifyPluginAsyncZod = async (app) => {
           : await changeStage(app.services, principal, request.params.id, { stage, reason }, route)
       return candidacyViewFor(principal, detail, app.clock.now())
     },
+  )
+
+  app.post(
+    '/candidacies/:id/introduce',
+    {
+      config: allow('recruiter', 'admin'),
+      schema: {
+        tags: ['consent'],
+        summary:
+          'Introduce the candidate to the client: only with live consent for this vacancy (409 consent-required)',
+        params: idParams,
+        body: z
+          .strictObject({ reason: z.string().trim().min(1).max(2000).default('Introduced to the client') })
+          .default({ reason: 'Introduced to the client' }),
+        response: responses({ 200: candidacyView }, [404, 409]),
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request)
+      const detail = await introduceCandidate(
+        app.services,
+        principal,
+        request.params.id,
+        request.body.reason,
+        'POST /candidacies/:id/introduce',
+      )
+      return candidacyViewFor(principal, detail, app.clock.now())
+    },
+  )
+
+  app.get(
+    '/candidacies/:id/ledger',
+    {
+      config: allow('recruiter', 'dpo', 'admin'),
+      schema: {
+        tags: ['ledger'],
+        summary: "A candidacy's ledger: every basis, notice, consent and change, hash-chained",
+        params: idParams,
+        response: responses({ 200: z.array(ledgerEventView) }, [404]),
+      },
+    },
+    async (request) => readLedger(app.services, request.params.id),
   )
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod'
+import { languages } from '../../lib/languages'
 import { dateOut, isoDateTime, pageQuery } from '../../lib/schemas'
 import { identifierKinds } from '../people/people.tables'
-import { languages, legalBases } from '../vacancies/vacancies.tables'
+import { legalBases } from '../vacancies/vacancies.tables'
 import {
   consentStates,
   factKinds,

@@ -13,6 +13,9 @@ import {
 } from './clients.repository'
 import type { agreementRoles } from './clients.tables'
 
+// A client as others read it (its name and country for mail and records).
+export { type ClientRow, currentAgreement, findClient } from './clients.repository'
+
 export interface ClientDeps {
   db: Executor
   clock: Clock

@@ -4,11 +4,11 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { processShare } from '../../config'
-import { messagePageHtml, renderPage } from '../../lib/page'
+import { type Language, languages } from '../../lib/languages'
+import { messagePageHtml, renderPage, sendTokenPage } from '../../lib/page'
 import { formToken, formTokenMatches, isWellFormedLinkToken } from '../../lib/tokens'
 import { publicRoute } from '../../plugins/access'
 import { toAppError } from '../../plugins/errors'
-import { type Language, languages } from '../vacancies/vacancies.tables'
 import { answerConsent, type LinkOutcome, messagesFor, viewLink, withdrawByLink } from './consent.service'
 
 const tokenParams = z.strictObject({ token: z.string().max(200) })
@@ -24,7 +24,7 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
     limits: { fields: 5, fileSize: 0, files: 0, fieldSize: 1024 },
   })
 
-  const secret = app.config.SERVER_SECRET!
+  const secret = app.config.SERVER_SECRET
   const tags = ['candidate pages']
 
   function render(
@@ -89,13 +89,7 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
       m,
       switchUrl: `${path}?lang=${m['lang.other']}`,
     })
-    // A token page is never cached and never leaks its URL to another site.
-    return reply
-      .code(outcome.kind === 'invalid' ? 404 : 200)
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .type('text/html; charset=utf-8')
-      .send(page)
+    return sendTokenPage(reply, outcome.kind === 'invalid' ? 404 : 200, page)
   }
 
   // The candidate reads pages, not problem documents: errors on these routes answer in HTML too.

@@ -1,11 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { languages } from '../../lib/languages'
 import { dateOut, idParams, responses } from '../../lib/schemas'
 import { allow, principalOf } from '../../plugins/access'
-import { candidacyViewFor } from '../candidacies/candidacies.routes'
-import { candidacyView } from '../candidacies/candidacies.schemas'
-import { languages } from '../vacancies/vacancies.tables'
-import { introduceCandidate, requestConsent } from './consent.service'
+import { requestConsent } from './consent.service'
 
 const consentRequestView = z
   .object({
@@ -41,34 +39,6 @@ export const consentRoutes: FastifyPluginAsyncZod = async (app) => {
         expiresAt: result.expiresAt,
         language: result.language,
       })
-    },
-  )
-
-  app.post(
-    '/candidacies/:id/introduce',
-    {
-      config: allow('recruiter', 'admin'),
-      schema: {
-        tags,
-        summary:
-          'Introduce the candidate to the client: only with live consent for this vacancy (409 consent-required)',
-        params: idParams,
-        body: z
-          .strictObject({ reason: z.string().trim().min(1).max(2000).default('Introduced to the client') })
-          .default({ reason: 'Introduced to the client' }),
-        response: responses({ 200: candidacyView }, [404, 409]),
-      },
-    },
-    async (request) => {
-      const principal = principalOf(request)
-      const detail = await introduceCandidate(
-        app.services,
-        principal,
-        request.params.id,
-        request.body.reason,
-        'POST /candidacies/:id/introduce',
-      )
-      return candidacyViewFor(principal, detail, app.clock.now())
     },
   )
 }

@@ -1,45 +1,38 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Executor } from '../../db/client'
-import { violatesConstraint } from '../../db/errors'
+import type { Language } from '../../lib/languages'
 import { pageMessages } from '../../lib/page'
 import { AppError } from '../../lib/problems'
 import type { Messages } from '../../lib/templates'
 import { hashLinkToken, newLinkToken } from '../../lib/tokens'
 import type { Principal } from '../../plugins/access'
 import type { Services } from '../../services'
-import { type CandidacyRow, updateCandidacy } from '../candidacies/candidacies.repository'
-import {
-  type CandidacyDetail,
-  ENDED_STAGES,
-  effectiveConsentState,
-  hasLiveConsent,
-  lockLiveCandidacy,
-  readCandidacyIn,
-  recordHumanStage,
-  recordSystemStage,
-  stageTransitionAllowed,
-} from '../candidacies/candidacies.service'
-import { type ConsentState, owedNoticeStatuses } from '../candidacies/candidacies.tables'
-import { findClient } from '../clients/clients.repository'
+import { type CandidacyRow, lockLiveCandidacy, updateCandidacy } from '../candidacies/candidacies.service'
+import type { ConsentState } from '../candidacies/candidacies.tables'
+import { ENDED_STAGES, effectiveConsentState, owedNoticeStatuses } from '../candidacies/candidacy-rules'
+import { recordSystemStage } from '../candidacies/stages.service'
+import { findClient } from '../clients/clients.service'
 import {
   type Actor,
   appendLedgerEvents,
   appendToLockedChain,
   type LedgerEntry,
 } from '../ledger/ledger.service'
-import { cancelPendingMessages } from '../outreach/outreach.repository'
-import { listEmails, lockPerson } from '../people/people.repository'
+import { cancelPendingMessages, removeCancelledJobs } from '../messages/messages.service'
+import { listEmails, lockPerson } from '../people/people.service'
 import { suppress } from '../suppression/suppression.service'
-import { findVacancyDetail } from '../vacancies/vacancies.repository'
-import type { Language } from '../vacancies/vacancies.tables'
+import { findVacancyDetail } from '../vacancies/vacancies.service'
 import {
   findConsentText,
   findLinkContext,
   insertLinkTokens,
   lockAnswerContext,
-  type NewLinkToken,
   storeConsentText,
 } from './consent.repository'
+import { type IssuedLink, issueLink, linkUrl } from './links.service'
+
+// Links and texts as other modules reach them: through this service, never the repository.
+export { findConsentText, storeConsentText } from './consent.repository'
 
 type ConsentDeps = Pick<Services, 'db' | 'clock' | 'config' | 'templates'>
 type StopDeps = ConsentDeps & Pick<Services, 'queues'>
@@ -101,59 +94,6 @@ export async function renderConsentText(
     })
     .trim()
   return { body, hash: contentHash(body) }
-}
-
-export interface IssuedLink {
-  id: string
-  token: string
-  url: string
-}
-
-const LINK_PATHS = {
-  consent: 'c',
-  withdraw: 'w',
-  self_service: 'r',
-  download: 'd',
-  talent_pool: 't',
-} as const
-
-export const linkUrl = (
-  config: Pick<Services['config'], 'publicBaseUrl'>,
-  action: keyof typeof LINK_PATHS,
-  token: string,
-) => `${config.publicBaseUrl}/${LINK_PATHS[action]}/${token}`
-
-/**
- * A link bound to a candidacy: withdraw links never expire (Art. 7(3), Art. 21(4)); the
- * self-service link ("see or delete my data") neither. Mail links pass their derived token.
- */
-export async function issueLink(
-  deps: Pick<Services, 'clock' | 'config'>,
-  db: Executor,
-  candidacyId: string,
-  action: 'withdraw' | 'self_service',
-  token = newLinkToken(),
-): Promise<IssuedLink> {
-  const row = standingLinkRow(deps, candidacyId, action, token)
-  await insertLinkTokens(db, [row])
-  return { id: row.id!, token, url: linkUrl(deps.config, action, token) }
-}
-
-/** A link that never expires (withdraw, see-or-delete): Art. 7(3) withdrawal stays one click away. */
-export function standingLinkRow(
-  deps: Pick<Services, 'clock'>,
-  candidacyId: string,
-  action: 'withdraw' | 'self_service',
-  token: string,
-): NewLinkToken {
-  return {
-    id: randomUUID(),
-    tokenHash: hashLinkToken(token),
-    candidacyId,
-    action,
-    expiresAt: null,
-    createdAt: deps.clock.now(),
-  }
 }
 
 export interface ConsentRequest {
@@ -240,56 +180,6 @@ export function requestConsent(
   return deps.db.transaction((tx) =>
     requestConsentInTransaction(deps, tx, { type: 'user', userId: actor.userId }, candidacyId),
   )
-}
-
-/**
- * Introduces a candidate to the client: only with live consent for this vacancy (Art. 6(1)(a),
- * 7), decided in the same transaction that holds the candidacy's lock, so a withdrawal recorded
- * first always wins and one recorded after sees the introduction.
- */
-export async function introduceCandidate(
-  deps: Pick<Services, 'db' | 'clock' | 'keyring'>,
-  actor: Principal,
-  candidacyId: string,
-  reason: string,
-  route: string,
-): Promise<CandidacyDetail> {
-  const introduction = deps.db.transaction(async (tx) => {
-    const { candidacy, vacancy } = await lockLiveCandidacy(tx, candidacyId)
-    const now = deps.clock.now()
-    if (!hasLiveConsent(candidacy, now)) {
-      throw new AppError(
-        'consent.required',
-        `Consent for this vacancy is ${effectiveConsentState(candidacy, now)}.`,
-      )
-    }
-    const person = candidacy.personId ? await lockPerson(tx, candidacy.personId) : undefined
-    if (person?.restrictedAt) throw new AppError('person.restricted')
-    if (vacancy.status !== 'open') throw new AppError('vacancy.not_open', `The vacancy is ${vacancy.status}.`)
-    if (!stageTransitionAllowed(candidacy.stage, 'introduced')) {
-      throw new AppError(
-        'candidacy.invalid_stage_transition',
-        `A ${candidacy.stage} candidacy cannot be introduced.`,
-      )
-    }
-    await recordHumanStage(tx, candidacy, 'introduced', actor, reason, now)
-    await appendToLockedChain(tx, candidacyId, candidacy, [
-      {
-        type: 'introduced',
-        actor: { type: 'user', userId: actor.userId },
-        occurredAt: now,
-        legalBasis: 'consent',
-        evidence: { recipientClient: vacancy.clientId },
-      },
-    ])
-    return readCandidacyIn(tx, deps, actor, candidacyId, route)
-  })
-  // The database's own guard (migration 0013) says the same as the check above, should it act.
-  return introduction.catch((error: unknown) => {
-    throw violatesConstraint(error, 'candidacies_introduction_needs_consent')
-      ? new AppError('consent.required')
-      : error
-  })
 }
 
 /** What a link page shows after a click, in the person's language. */
@@ -472,28 +362,11 @@ export async function stopCandidacy(
     const emails = await listEmails(tx, [candidacy.personId])
     await suppress(
       tx,
-      deps.config.SERVER_SECRET!,
+      deps.config.SERVER_SECRET,
       emails.map((email) => email.normalized),
       'objection',
       now,
     )
   }
   return cancelPendingMessages(tx, candidacy.id, 'candidacy_stopped', now)
-}
-
-/** After the transaction that stopped a candidacy commits: its waiting jobs leave the queue too. */
-export async function removeCancelledJobs(
-  deps: Pick<Services, 'queues'>,
-  messageIds: string[],
-): Promise<void> {
-  await Promise.all(
-    messageIds.map(async (id) => {
-      const job = await deps.queues.outreach.getJob(id)
-      // A mail the server already accepted (recording it failed) keeps its job: the mail went,
-      // and the job's retry records that instead of leaving it marked cancelled.
-      if (!job || job.data?.acceptedAs) return
-      // A job already running is not removed; its own check just before sending cancels it.
-      await job.remove().catch(() => undefined)
-    }),
-  )
 }

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { type Language, languages } from '../../lib/languages'
 import { pageMessages, renderPage } from '../../lib/page'
 import { publicRoute } from '../../plugins/access'
-import { type Language, languages } from '../vacancies/vacancies.tables'
 
 /** The home page's words; the frame (language switch, privacy contact) comes from templates/pages. */
 const en = {

@@ -21,6 +21,9 @@ import {
 import type { LedgerEventType } from './ledger.tables'
 
 /** Who caused an event. A user is named by id; a data subject only by the link they used (in the evidence). */
+// A chain's events as they are stored; a new chain's events are inserted as built by `genesisEvents`.
+export { insertLedgerEvents, type LedgerEventRow, listCandidacyEvents } from './ledger.repository'
+
 export type Actor =
   | { type: 'user'; userId: string }
   | { type: 'data_subject' }

@@ -1,12 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { JobDefinition } from '../../plugins/workers'
-import {
-  reconcileOutreach,
-  scheduleArt14Notices,
-  scheduleConsentReminders,
-  sendJobPayload,
-  sendMessage,
-} from './outreach.service'
+import { SEND_JOB, sendJobPayload } from '../messages/messages.service'
+import { reconcileOutreach, scheduleArt14Notices, scheduleConsentReminders } from './schedulers.service'
+import { sendMessage } from './sending.service'
 
 export function outreachJobs(app: FastifyInstance): JobDefinition[] {
   const deps = app.services
@@ -14,7 +10,7 @@ export function outreachJobs(app: FastifyInstance): JobDefinition[] {
   return [
     {
       queue: 'outreach',
-      name: 'send',
+      name: SEND_JOB,
       process: async (job) => {
         const payload = sendJobPayload.parse(job.data)
         const number = job.attemptsMade + 1

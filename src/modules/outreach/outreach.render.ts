@@ -1,9 +1,10 @@
 import type { Config } from '../../config'
 import { jurisdictionTimeZone } from '../../lib/deadlines'
+import type { Language } from '../../lib/languages'
 import type { Templates } from '../../lib/templates'
 import { messagesFor } from '../consent/consent.service'
-import type { Language, LegalBasis } from '../vacancies/vacancies.tables'
-import type { MailTemplate } from './outreach.tables'
+import type { MailTemplate } from '../messages/mail-templates'
+import type { LegalBasis } from '../vacancies/vacancies.tables'
 
 export interface MailContent {
   subject: string
@@ -46,6 +47,22 @@ export interface MailFacts {
     reason?: string | null
     outcome?: string
     workingDaysLeft?: number
+  }
+}
+
+/** What a mail says of the vacancy and the client it is about (Art. 13/14: who, for what, how long). */
+export function aboutVacancy(
+  vacancy: { title: string; purpose: string; legalBasis: LegalBasis; retentionDays: number },
+  client: { name: string; country: string },
+): Pick<MailFacts, 'client' | 'vacancy'> {
+  return {
+    client: { name: client.name, country: client.country },
+    vacancy: {
+      title: vacancy.title,
+      purpose: vacancy.purpose,
+      legalBasis: vacancy.legalBasis,
+      retentionDays: vacancy.retentionDays,
+    },
   }
 }
 

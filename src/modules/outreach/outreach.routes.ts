@@ -2,9 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { idParams, responses } from '../../lib/schemas'
 import { allow, principalOf, publicRoute } from '../../plugins/access'
-import { noticesDue } from './outreach.repository'
 import { noticesQuery, noticeView, outreachAccepted, outreachBody } from './outreach.schemas'
-import { enqueueOutreach } from './outreach.service'
+import { enqueueOutreach, noticesDue } from './outreach.service'
 
 export const outreachRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(

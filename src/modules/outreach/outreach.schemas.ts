@@ -1,9 +1,9 @@
 import { z } from 'zod'
+import { languages } from '../../lib/languages'
 import { dateOut, isoDateTimeString } from '../../lib/schemas'
 import { noticeStatuses } from '../candidacies/candidacies.tables'
-import { languages } from '../vacancies/vacancies.tables'
+import { messageStatuses } from '../messages/messages.tables'
 import { staffTemplates } from './outreach.service'
-import { messageStatuses } from './outreach.tables'
 
 export const outreachBody = z.strictObject({
   template: z.enum(staffTemplates),

@@ -1,6 +1,8 @@
 import { and, asc, eq, inArray, ne, type SQLWrapper, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
 import { anyOf, prepared } from '../../db/prepared'
+import { candidacies } from '../candidacies/candidacies.tables'
+import { messages } from '../messages/messages.tables'
 import { type IdentifierKind, people, personEmails, personIdentifiers } from './people.tables'
 
 export type PersonRow = typeof people.$inferSelect
@@ -81,11 +83,11 @@ export function listEmails(db: Executor, personIds: string[]): Promise<PersonEma
 }
 
 /**
- * A person, locked, and their addresses, found through a subquery for their id (the person of a
- * candidacy, of a message): both can then leave in the round trip that locks the candidacy,
- * after that lock, as the lock order wants (candidacy, then person).
+ * A person, locked, and their addresses, found through a subquery for their id: both leave in
+ * the round trip that locks the candidacy, after that lock, as the lock order wants (candidacy,
+ * then person).
  */
-export async function lockPersonThrough(
+async function lockPersonThrough(
   db: Executor,
   personId: SQLWrapper,
 ): Promise<{ person: PersonRow | undefined; emails: PersonEmailRow[] }> {
@@ -101,6 +103,28 @@ export async function lockPersonThrough(
   ])
   return { person, emails }
 }
+
+/** The person of a candidacy, locked, with their addresses: issue it right after locking the candidacy. */
+export const lockPersonOfCandidacy = (db: Executor, candidacyId: string) =>
+  lockPersonThrough(
+    db,
+    db.select({ personId: candidacies.personId }).from(candidacies).where(eq(candidacies.id, candidacyId)),
+  )
+
+/** The person a message is for, locked, with their addresses: issue it right after locking its candidacy. */
+export const lockPersonOfMessage = (db: Executor, messageId: string) =>
+  lockPersonThrough(
+    db,
+    db
+      .select({ personId: candidacies.personId })
+      .from(candidacies)
+      .where(
+        eq(
+          candidacies.id,
+          db.select({ candidacyId: messages.candidacyId }).from(messages).where(eq(messages.id, messageId)),
+        ),
+      ),
+  )
 
 /** Whether another person already holds one of these addresses. */
 export async function emailsHeldByOthers(

@@ -3,6 +3,28 @@ import type { FieldKeyring } from '../../lib/field-crypto'
 import { listIdentifiersNotUnder, replaceIdentifierCiphertext } from './people.repository'
 import type { IdentifierKind } from './people.tables'
 
+// A person's stored data as other modules reach it: through this service, never the repository.
+export {
+  deleteEmailsExcept,
+  deleteIdentifier,
+  emailsHeldByOthers,
+  findPerson,
+  findPersonIdsByEmails,
+  insertEmails,
+  insertPerson,
+  listEmails,
+  listIdentifiers,
+  lockPerson,
+  lockPersonOfCandidacy,
+  lockPersonOfMessage,
+  type PersonEmailRow,
+  type PersonIdentifierRow,
+  type PersonRow,
+  sharePerson,
+  updatePerson,
+  upsertIdentifiers,
+} from './people.repository'
+
 /** Associated data of an encrypted identifier: its ciphertext decrypts only on its own person and kind. */
 export const identifierBinding = (personId: string, kind: IdentifierKind) => `person:${personId}:${kind}`
 

@@ -1,13 +1,11 @@
-import { sql } from 'drizzle-orm'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { queryRows } from '../../db/client'
 import { isoDateTimeString, pageQuery, responses } from '../../lib/schemas'
 import { allow } from '../../plugins/access'
-import { listAccessLog } from '../audit/audit.repository'
+import { listAccessLog } from '../audit/audit.service'
 import { verifyLedger } from '../ledger/ledger.service'
 import { planRetention } from '../retention/retention.service'
-import { buildRecords, recordsCsv, recordsHtml } from './records.service'
+import { buildRecords, dpoOverviewCounts, recordsCsv, recordsHtml } from './records.service'
 
 const csvField = (value: unknown) => `"${String(value ?? '').replaceAll('"', '""')}"`
 
@@ -91,28 +89,16 @@ export const recordsRoutes: FastifyPluginAsyncZod = async (app) => {
     async () => {
       const now = app.clock.now()
       const week = new Date(now.getTime() + 7 * 86_400_000)
-      const [counts] = await queryRows<Record<string, number>>(
-        app.db,
-        sql`select
-          (select count(*)::int from candidacies c join vacancies v on v.id = c.vacancy_id where c.person_id is not null and c.stage not in ('withdrawn','objected','erased') and v.legal_basis = 'legitimate_interest') as "openLegitimateInterest",
-          (select count(*)::int from candidacies c join vacancies v on v.id = c.vacancy_id where c.person_id is not null and c.stage not in ('withdrawn','objected','erased') and v.legal_basis = 'consent') as "openConsent",
-          (select count(*)::int from candidacies where consent_state = 'given' and (consent_expires_at is null or consent_expires_at > ${now.toISOString()}::timestamptz)) as "consentsLive",
-          (select count(*)::int from candidacies where consent_state = 'withdrawn') as "consentsWithdrawn",
-          (select count(*)::int from subject_requests where status in ('received','verified','in_progress')) as "requestsOpen",
-          (select count(*)::int from subject_requests where status in ('received','verified','in_progress') and coalesce(extended_due_at, due_at) < ${now.toISOString()}::timestamptz) as "requestsOverdue",
-          (select count(*)::int from candidacies where notice_status in ('pending','undelivered') and notice_due_at <= ${week.toISOString()}::timestamptz and stage not in ('withdrawn','objected','erased')) as "noticesDueThisWeek",
-          (select count(*)::int from candidacies c join vacancies v on v.id = c.vacancy_id where c.person_id is not null and v.closed_at is not null
-             and v.closed_at + make_interval(days => v.retention_days) <= ${week.toISOString()}::timestamptz) as "retentionDueThisWeek"`,
-      )
+      const counts = await dpoOverviewCounts(app.services, now, week)
       const ledger = await verifyLedger(app.db)
       const retention = await planRetention(app.services)
       return {
-        candidacies: { legitimateInterest: counts!.openLegitimateInterest, consent: counts!.openConsent },
-        consents: { live: counts!.consentsLive, withdrawn: counts!.consentsWithdrawn },
-        requests: { open: counts!.requestsOpen, overdue: counts!.requestsOverdue },
-        noticesDueThisWeek: counts!.noticesDueThisWeek,
+        candidacies: { legitimateInterest: counts.openLegitimateInterest, consent: counts.openConsent },
+        consents: { live: counts.consentsLive, withdrawn: counts.consentsWithdrawn },
+        requests: { open: counts.requestsOpen, overdue: counts.requestsOverdue },
+        noticesDueThisWeek: counts.noticesDueThisWeek,
         retention: {
-          dueThisWeek: counts!.retentionDueThisWeek,
+          dueThisWeek: counts.retentionDueThisWeek,
           dueNow: retention.filter((item) => !item.keptBecause).length,
         },
         ledger: {

@@ -1,54 +1,7 @@
-import { sql } from 'drizzle-orm'
-import { type Executor, queryRows } from '../../db/client'
+import type { Executor } from '../../db/client'
+import { EEA, parseProcessors } from '../../lib/processors'
 import type { Services } from '../../services'
-
-/** The EEA: transfers to anywhere else need safeguards (Chapter V GDPR). */
-const EEA = new Set(
-  'AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO'.split(' '),
-)
-
-export interface Processor {
-  name: string
-  activity: string
-  country: string
-  safeguards: string
-}
-
-export function parseProcessors(spec: string): Processor[] {
-  return spec
-    .split(';')
-    .map((entry) => entry.split('|').map((part) => part.trim()))
-    .filter((parts) => parts[0])
-    .map(([name = '', activity = '', country = '', safeguards = '']) => ({
-      name,
-      activity,
-      country,
-      safeguards,
-    }))
-}
-
-interface VacancyRow {
-  id: string
-  title: string
-  purpose: string
-  status: string
-  legal_basis: string
-  retention_days: number
-  dpia_reasons: string[] | string
-  client_name: string
-  client_country: string
-  agreement_role: string | null
-  agreement_version: string | null
-  agreement_signed_at: string | null
-  lia_approved_by: string | null
-  lia_approved_at: string | null
-  dpia_reference: string | null
-  dpia_recorded_at: string | null
-  fact_kinds: string[] | string | null
-  special_categories: string[] | string | null
-  identifier_kinds: string[] | string | null
-  candidacies: number
-}
+import { overviewCounts, processingRows } from './records.repository'
 
 /** PostgreSQL arrays come back as arrays from postgres.js and as text from some drivers. */
 const list = (value: string[] | string | null): string[] =>
@@ -102,26 +55,7 @@ export async function buildRecords(
   now: Date,
 ): Promise<ProcessingRecord> {
   const config = deps.config
-  const rows = await queryRows<VacancyRow>(
-    db,
-    sql`select v.id, v.title, v.purpose, v.status, v.legal_basis, v.retention_days, v.dpia_reasons,
-          cl.name as client_name, cl.country as client_country,
-          pa.role as agreement_role, pa.version as agreement_version, pa.signed_at::text as agreement_signed_at,
-          lia.approved_by::text as lia_approved_by, lia.approved_at::text as lia_approved_at,
-          d.reference as dpia_reference, d.recorded_at::text as dpia_recorded_at,
-          (select array_agg(distinct f.kind::text) from facts f join candidacies c on c.id = f.candidacy_id where c.vacancy_id = v.id) as fact_kinds,
-          (select array_agg(distinct f.special_category::text) from facts f join candidacies c on c.id = f.candidacy_id
-             where c.vacancy_id = v.id and f.special_category is not null) as special_categories,
-          (select array_agg(distinct i.kind::text) from person_identifiers i join candidacies c on c.person_id = i.person_id where c.vacancy_id = v.id) as identifier_kinds,
-          (select count(*)::int from candidacies c where c.vacancy_id = v.id and c.person_id is not null) as candidacies
-        from vacancies v
-        join clients cl on cl.id = v.client_id
-        left join lateral (select * from processing_agreements a where a.client_id = cl.id order by a.signed_at desc limit 1) pa on true
-        left join legitimate_interest_assessments lia on lia.vacancy_id = v.id
-        left join dpias d on d.vacancy_id = v.id
-        where v.status <> 'draft'
-        order by cl.name, v.title, v.id`,
-  )
+  const rows = await processingRows(db)
   const processors = parseProcessors(config.PROCESSORS)
   const processorTransfers = processors
     .filter((processor) => !EEA.has(processor.country.toUpperCase()))
@@ -266,4 +200,9 @@ export function recordsCsv(record: ProcessingRecord): string {
 
 export function recordsHtml(deps: Pick<Services, 'templates'>, record: ProcessingRecord): string {
   return deps.templates.html.render('pages/records', { record })
+}
+
+/** The counts of `/dpo/overview`, read in one statement. */
+export function dpoOverviewCounts(deps: Pick<Services, 'db'>, now: Date, week: Date) {
+  return overviewCounts(deps.db, now, week)
 }

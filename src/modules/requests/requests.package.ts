@@ -1,19 +1,9 @@
-import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
+import { parseProcessors } from '../../lib/processors'
 import type { Services } from '../../services'
-import { accessLog } from '../audit/audit.tables'
-import { users } from '../auth/auth.tables'
-import { candidacies, facts } from '../candidacies/candidacies.tables'
-import { clients, processingAgreements } from '../clients/clients.tables'
 import { messagesFor } from '../consent/consent.service'
-import { ledgerEvents } from '../ledger/ledger.tables'
-import { messages } from '../outreach/outreach.tables'
 import { identifierBinding } from '../people/people.service'
-import { people, personEmails, personIdentifiers } from '../people/people.tables'
-import { parseProcessors } from '../records/records.service'
-import { trackingEvents } from '../tracking/tracking.tables'
-import { vacancies } from '../vacancies/vacancies.tables'
-import { subjectRequests } from './requests.tables'
+import { personHoldings } from './access-package.repository'
 
 export interface AccessPackage {
   json: string
@@ -32,9 +22,7 @@ export async function buildAccessPackage(
   db: Executor,
   input: { personId: string | null; language: 'nl' | 'en'; generatedAt: Date },
 ): Promise<AccessPackage> {
-  const person = input.personId
-    ? (await db.select().from(people).where(eq(people.id, input.personId)))[0]
-    : undefined
+  const holdings = input.personId ? await personHoldings(db, input.personId) : undefined
   const base = {
     generatedAt: input.generatedAt.toISOString(),
     controller: {
@@ -44,7 +32,7 @@ export async function buildAccessPackage(
     },
     supervisoryAuthority: deps.config.SUPERVISORY_AUTHORITY,
   }
-  if (!person) {
+  if (!holdings) {
     const body = {
       ...base,
       holdsData: false,
@@ -56,85 +44,14 @@ export async function buildAccessPackage(
     }
     return render(deps, input.language, body, { candidacies: 0 })
   }
-  const [emails, identifiers, rows, log, requests] = await Promise.all([
-    db.select().from(personEmails).where(eq(personEmails.personId, person.id)),
-    db.select().from(personIdentifiers).where(eq(personIdentifiers.personId, person.id)),
-    db
-      .select({ candidacy: candidacies, vacancy: vacancies, client: clients })
-      .from(candidacies)
-      .innerJoin(vacancies, eq(vacancies.id, candidacies.vacancyId))
-      .innerJoin(clients, eq(clients.id, vacancies.clientId))
-      .where(eq(candidacies.personId, person.id))
-      .orderBy(asc(candidacies.createdAt)),
-    db
-      .select({
-        at: accessLog.at,
-        action: accessLog.action,
-        route: accessLog.route,
-        role: users.role,
-        by: users.displayName,
-      })
-      .from(accessLog)
-      .innerJoin(users, eq(users.id, accessLog.userId))
-      .where(eq(accessLog.personId, person.id))
-      .orderBy(asc(accessLog.at), asc(accessLog.id)),
-    db
-      .select({
-        type: subjectRequests.type,
-        status: subjectRequests.status,
-        receivedAt: subjectRequests.receivedAt,
-      })
-      .from(subjectRequests)
-      .where(eq(subjectRequests.personId, person.id)),
-  ])
-  const candidacyIds = rows.map((row) => row.candidacy.id)
-  const addresses = emails.map((email) => email.normalized)
-  const clientIds = [...new Set(rows.map((row) => row.client.id))]
-  const [factRows, events, mail, agreements] = await Promise.all([
-    candidacyIds.length
-      ? db.select().from(facts).where(inArray(facts.candidacyId, candidacyIds)).orderBy(asc(facts.createdAt))
-      : [],
-    candidacyIds.length
-      ? db
-          .select()
-          .from(ledgerEvents)
-          .where(inArray(ledgerEvents.candidacyId, candidacyIds))
-          .orderBy(asc(ledgerEvents.candidacyId), asc(ledgerEvents.seq))
-      : [],
-    // Mail about a candidacy, and mail to their address about no candidacy (their requests, the
-    // talent pool): as erasure finds it. Staff mail about their requests goes to staff, not here.
-    candidacyIds.length || addresses.length
-      ? db
-          .select()
-          .from(messages)
-          .where(
-            or(
-              candidacyIds.length ? inArray(messages.candidacyId, candidacyIds) : undefined,
-              addresses.length
-                ? and(isNull(messages.candidacyId), inArray(sql`lower(${messages.toAddress})`, addresses))
-                : undefined,
-            ),
-          )
-          .orderBy(asc(messages.queuedAt), asc(messages.id))
-      : [],
-    clientIds.length
-      ? db.select().from(processingAgreements).where(inArray(processingAgreements.clientId, clientIds))
-      : [],
-  ])
+  const { person, emails, identifiers, rows, log, requests, factRows, events, mail, agreements, tracking } =
+    holdings
   // The mail provider is named as the records of processing name it (PROCESSORS), with where it
   // is and what makes the transfer lawful (Art. 15(1)(c), 15(2)).
   const configured = parseProcessors(deps.config.PROCESSORS)
   const processors = configured.length
     ? configured
     : [{ name: 'e-mail provider', activity: 'e-mail delivery', country: '', safeguards: '' }]
-  const messageIds = mail.map((message) => message.id)
-  const tracking = messageIds.length
-    ? await db
-        .select()
-        .from(trackingEvents)
-        .where(inArray(trackingEvents.messageId, messageIds))
-        .orderBy(asc(trackingEvents.occurredAt))
-    : []
   const messageView = (message: (typeof mail)[number]) => ({
     template: message.template,
     status: message.status,

@@ -3,13 +3,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { jurisdictionTimeZone } from '../../lib/deadlines'
-import { messagePageHtml, pageMessages, renderPage } from '../../lib/page'
+import { type Language, languages } from '../../lib/languages'
+import { messagePageHtml, pageMessages, renderPage, sendTokenPage } from '../../lib/page'
 import { formToken, formTokenMatches, hashLinkToken, isWellFormedLinkToken } from '../../lib/tokens'
 import { publicRoute } from '../../plugins/access'
-import { findLink, findLinkContext } from '../consent/consent.repository'
-import { type Language, languages } from '../vacancies/vacancies.tables'
-import { findArtefact } from './requests.repository'
-import { registerRequest } from './requests.service'
+import { findLink, findLinkContext } from '../consent/links.service'
+import { findArtefact, registerRequest } from './requests.service'
 
 const tokenParams = z.strictObject({ token: z.string().max(200) })
 const html = z.string().describe('text/html page')
@@ -21,18 +20,12 @@ const html = z.string().describe('text/html page')
  */
 export const requestPages: FastifyPluginAsyncZod = async (app) => {
   await app.register(formbody, { bodyLimit: 4096 })
-  const secret = app.config.SERVER_SECRET!
+  const secret = app.config.SERVER_SECRET
   const tags = ['candidate pages']
   const config = { ...publicRoute('self-service link in mail'), rateLimit: app.publicRateLimit }
   const pageResponses = { 200: html, 403: html, 404: html, 429: html }
 
-  const send = (reply: FastifyReply, status: number, page: string) =>
-    reply
-      .code(status)
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .type('text/html; charset=utf-8')
-      .send(page)
+  const send = sendTokenPage
   const invalid = (reply: FastifyReply, language: Language = 'nl') =>
     send(reply, 404, messagePageHtml(app.services.templates, app.config, language, 'invalid'))
 

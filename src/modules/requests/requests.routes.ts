@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { idParams, responses } from '../../lib/schemas'
 import { allow, principalOf } from '../../plugins/access'
-import { listRequests, openRequests } from './requests.repository'
+import { confirmErasureTask } from './erasure.service'
+import { completeRequest, liftRestriction } from './fulfilment.service'
 import {
   deadlineView as deadlineSchema,
   newRequestBody,
@@ -12,13 +13,12 @@ import {
 } from './requests.schemas'
 import {
   assignRequest,
-  completeRequest,
-  confirmErasureTask,
   deadlineView,
   effectiveDueAt,
   extendRequest,
   getRequest,
-  liftRestriction,
+  listRequests,
+  openRequests,
   registerRequest,
   rejectRequest,
   verifyRequest,

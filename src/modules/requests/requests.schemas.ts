@@ -1,6 +1,6 @@
 import { z } from 'zod'
+import { languages } from '../../lib/languages'
 import { dateOut, isoDateTime, isoDateTimeString, pageQuery } from '../../lib/schemas'
-import { languages } from '../vacancies/vacancies.tables'
 import { requestChannels, requestStatuses, requestTypes } from './requests.tables'
 
 export const newRequestBody = z.strictObject({

@@ -62,22 +62,3 @@ export function peopleStanding(db: Executor, personIds: string[], now: Date): Pr
         )})`,
   )
 }
-
-/** Closing a vacancy starts its candidacies' clocks; consent ends with the retention (issue rule). */
-export async function startRetentionClocks(
-  db: Executor,
-  vacancyId: string,
-  closedAt: Date,
-  retentionDays: number,
-): Promise<void> {
-  const until = new Date(closedAt.getTime() + retentionDays * 86_400_000).toISOString()
-  // Locked in id order first, as every transaction that locks several candidacies does.
-  await db.execute(sql`
-    with locked as (
-      select id from candidacies where vacancy_id = ${vacancyId} and person_id is not null
-      order by id for update
-    )
-    update candidacies c set retain_until = ${until}::timestamptz,
-      consent_expires_at = case when c.consent_state = 'given' then ${until}::timestamptz else c.consent_expires_at end
-    from locked where c.id = locked.id`)
-}

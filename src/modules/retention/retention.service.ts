@@ -1,10 +1,9 @@
 import type { Services } from '../../services'
-import { listPersonCandidacies, lockCandidacies } from '../candidacies/candidacies.repository'
-import { removeCancelledJobs } from '../consent/consent.service'
+import { listPersonCandidacies, lockCandidacies } from '../candidacies/candidacies.service'
 import { appendLedgerEvents } from '../ledger/ledger.service'
-import { cancelPendingMessages } from '../outreach/outreach.repository'
-import { listEmails, lockPerson } from '../people/people.repository'
-import { deleteCandidacyData, deletePersonData } from '../requests/erasure.repository'
+import { cancelPendingMessages, removeCancelledJobs } from '../messages/messages.service'
+import { listEmails, lockPerson } from '../people/people.service'
+import { deleteCandidacyData, deletePersonData } from '../requests/erasure.service'
 import { type DueCandidacy, dueCandidacies, peopleStanding } from './retention.repository'
 
 type RetentionDeps = Pick<Services, 'db' | 'clock' | 'queues'>

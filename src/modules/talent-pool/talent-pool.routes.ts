@@ -2,7 +2,7 @@ import formbody from '@fastify/formbody'
 import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { messagePageHtml, pageMessages, renderPage } from '../../lib/page'
+import { messagePageHtml, pageMessages, renderPage, sendTokenPage } from '../../lib/page'
 import { dateOut, idParams, responses } from '../../lib/schemas'
 import { formToken, formTokenMatches, isWellFormedLinkToken } from '../../lib/tokens'
 import { allow, principalOf, publicRoute } from '../../plugins/access'
@@ -18,7 +18,7 @@ const html = z.string().describe('text/html page')
 
 export const talentPoolRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(formbody, { bodyLimit: 4096 })
-  const secret = app.config.SERVER_SECRET!
+  const secret = app.config.SERVER_SECRET
 
   app.post(
     '/people/:id/talent-pool-requests',
@@ -42,13 +42,7 @@ export const talentPoolRoutes: FastifyPluginAsyncZod = async (app) => {
       reply.code(201).send(await requestTalentPool(app.services, principalOf(request), request.params.id)),
   )
 
-  const send = (reply: FastifyReply, status: number, page: string) =>
-    reply
-      .code(status)
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .type('text/html; charset=utf-8')
-      .send(page)
+  const send = sendTokenPage
 
   function show(reply: FastifyReply, outcome: TalentPoolOutcome, token: string, action: string) {
     if (outcome.kind === 'invalid')

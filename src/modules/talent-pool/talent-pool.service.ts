@@ -1,15 +1,20 @@
-import { and, desc, eq, gt, isNull, lte } from 'drizzle-orm'
 import type { Executor } from '../../db/client'
+import type { Language } from '../../lib/languages'
 import { AppError } from '../../lib/problems'
 import { hashLinkToken, newLinkToken } from '../../lib/tokens'
 import type { Principal } from '../../plugins/access'
 import type { Services } from '../../services'
-import { findConsentText, findLink, insertLinkTokens, storeConsentText } from '../consent/consent.repository'
-import { contentHash, linkUrl } from '../consent/consent.service'
-import { queueMessages, recordRequestMail } from '../outreach/outreach.service'
-import { findPerson, listEmails } from '../people/people.repository'
-import type { Language } from '../vacancies/vacancies.tables'
-import { talentPool } from './talent-pool.tables'
+import { contentHash, findConsentText, storeConsentText } from '../consent/consent.service'
+import { findLink, insertLinkTokens, linkUrl } from '../consent/links.service'
+import { queueMessages } from '../messages/messages.service'
+import { recordDirectMail } from '../outreach/direct-mail.service'
+import { findPerson, listEmails } from '../people/people.service'
+import {
+  insertMembership,
+  lockRequestedMembership,
+  membershipsEndingBy,
+  updateMembership,
+} from './talent-pool.repository'
 
 type TalentPoolDeps = Pick<Services, 'db' | 'clock' | 'config' | 'templates' | 'queues'>
 
@@ -43,9 +48,13 @@ async function openRequest(
   const now = deps.clock.now()
   const text = renderText(deps, language)
   await storeConsentText(tx, { hash: text.hash, language, body: text.body, createdAt: now })
-  await tx
-    .insert(talentPool)
-    .values({ personId, status: 'requested', consentTextHash: text.hash, requestedAt: now, requestedBy })
+  await insertMembership(tx, {
+    personId,
+    status: 'requested',
+    consentTextHash: text.hash,
+    requestedAt: now,
+    requestedBy,
+  })
   return {
     consentTextHash: text.hash,
     linkExpiresAt: new Date(now.getTime() + deps.config.CONSENT_LINK_TTL_DAYS * DAY),
@@ -74,24 +83,6 @@ export async function requestTalentPool(deps: TalentPoolDeps, actor: Principal, 
   })
 }
 
-/** The membership a link answers: the newest request for the same text. */
-async function membershipFor(tx: Executor, personId: string, consentTextHash: string) {
-  const [row] = await tx
-    .select()
-    .from(talentPool)
-    .where(
-      and(
-        eq(talentPool.personId, personId),
-        eq(talentPool.consentTextHash, consentTextHash),
-        eq(talentPool.status, 'requested'),
-      ),
-    )
-    .orderBy(desc(talentPool.requestedAt))
-    .limit(1)
-    .for('update')
-  return row
-}
-
 export type TalentPoolOutcome =
   | { kind: 'invalid' }
   | { kind: 'form'; language: Language; text: string }
@@ -118,19 +109,16 @@ export async function answerTalentPool(
     if (link?.action !== 'talent_pool' || !person || !link.consentTextHash) return { kind: 'invalid' }
     const now = deps.clock.now()
     if (link.expiresAt && link.expiresAt <= now) return { kind: 'invalid' }
-    const membership = await membershipFor(tx, person.id, link.consentTextHash)
+    const membership = await lockRequestedMembership(tx, person.id, link.consentTextHash)
     if (!membership) return { kind: 'answered', language: person.language, given }
     const expiresAt = new Date(now)
     expiresAt.setUTCMonth(expiresAt.getUTCMonth() + TALENT_POOL_MONTHS)
-    await tx
-      .update(talentPool)
-      .set({
-        status: given ? 'given' : 'declined',
-        answeredVia: link.id,
-        answeredAt: now,
-        expiresAt: given ? expiresAt : null,
-      })
-      .where(eq(talentPool.id, membership.id))
+    await updateMembership(tx, membership.id, {
+      status: given ? 'given' : 'declined',
+      answeredVia: link.id,
+      answeredAt: now,
+      expiresAt: given ? expiresAt : null,
+    })
     return { kind: 'answered', language: person.language, given }
   })
 }
@@ -141,17 +129,7 @@ export async function answerTalentPool(
  */
 export async function scheduleTalentPoolRenewals(deps: TalentPoolDeps): Promise<number> {
   const now = deps.clock.now()
-  const due = await deps.db
-    .select()
-    .from(talentPool)
-    .where(
-      and(
-        eq(talentPool.status, 'given'),
-        gt(talentPool.expiresAt, now),
-        lte(talentPool.expiresAt, new Date(now.getTime() + 31 * DAY)),
-        isNull(talentPool.renewalRequestedAt),
-      ),
-    )
+  const due = await membershipsEndingBy(deps.db, now, new Date(now.getTime() + 31 * DAY))
   let queued = 0
   for (const membership of due) {
     const ids = await deps.db.transaction(async (tx) => {
@@ -159,10 +137,10 @@ export async function scheduleTalentPoolRenewals(deps: TalentPoolDeps): Promise<
       const address = (await listEmails(tx, [membership.personId])).find(
         (email) => email.undeliverableAt === null,
       )
-      await tx.update(talentPool).set({ renewalRequestedAt: now }).where(eq(talentPool.id, membership.id))
+      await updateMembership(tx, membership.id, { renewalRequestedAt: now })
       if (!person || !address) return []
       const request = await openRequest(deps, tx, person.id, person.language, null)
-      const id = await recordRequestMail(deps, tx, {
+      const id = await recordDirectMail(deps, tx, {
         template: 'talent_pool_renewal',
         to: address.address,
         language: person.language,

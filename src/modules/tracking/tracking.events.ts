@@ -1,4 +1,4 @@
-import type { MessageStatus } from '../outreach/outreach.tables'
+import type { MessageStatus } from '../messages/messages.tables'
 
 /**
  * SparkPost webhook batches: `[{ "msys": { "<kind>_event": { "type": …, "event_id": …, … } } }]`.

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { JobDefinition } from '../../plugins/workers'
-import { deleteUnmatchedBefore } from './tracking.repository'
+import { deleteUnmatchedBefore } from './tracking.service'
 
 export function trackingJobs(app: FastifyInstance): JobDefinition[] {
   return [

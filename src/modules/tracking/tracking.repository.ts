@@ -2,7 +2,7 @@ import { and, inArray, isNull, lt, sql } from 'drizzle-orm'
 import type { PgColumn } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/client'
 import { queryRows } from '../../db/client'
-import { type MessageStatus, messages } from '../outreach/outreach.tables'
+import { type MessageStatus, messages } from '../messages/messages.tables'
 import { personEmails } from '../people/people.tables'
 import { trackingEvents } from './tracking.tables'
 

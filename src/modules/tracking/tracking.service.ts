@@ -1,11 +1,15 @@
-import { and, eq, inArray } from 'drizzle-orm'
 import { normaliseEmail } from '../../lib/email-address'
 import type { Services } from '../../services'
-import { lockCandidacies, lockCandidacyContext } from '../candidacies/candidacies.repository'
-import { ENDED_STAGES } from '../candidacies/candidacies.service'
-import { candidacies } from '../candidacies/candidacies.tables'
-import { removeCancelledJobs, stopCandidacy } from '../consent/consent.service'
-import { type MessageStatus, noticeTemplates } from '../outreach/outreach.tables'
+import {
+  lockCandidacies,
+  lockCandidacyContext,
+  markNoticesUndelivered,
+} from '../candidacies/candidacies.service'
+import { ENDED_STAGES } from '../candidacies/candidacy-rules'
+import { stopCandidacy } from '../consent/consent.service'
+import { noticeTemplates } from '../messages/mail-templates'
+import { removeCancelledJobs } from '../messages/messages.service'
+import type { MessageStatus } from '../messages/messages.tables'
 import { suppress } from '../suppression/suppression.service'
 import {
   isHardBounce,
@@ -22,6 +26,9 @@ import {
   insertTrackingEvents,
   markUndeliverable,
 } from './tracking.repository'
+
+// Provider events about no mail of ours are kept a while, then dropped.
+export { deleteUnmatchedBefore } from './tracking.repository'
 
 type TrackingDeps = Pick<Services, 'db' | 'clock' | 'config' | 'queues'>
 
@@ -126,17 +133,12 @@ export async function ingestEvents(
     const undelivered = changed
       .filter((message) => undeliveredNotice(message.status, message.template))
       .flatMap((message) => (message.candidacyId ? [message.candidacyId] : []))
-    if (undelivered.length > 0) {
-      await tx
-        .update(candidacies)
-        .set({ noticeStatus: 'undelivered', updatedAt: now })
-        .where(and(inArray(candidacies.id, undelivered), eq(candidacies.noticeStatus, 'sent')))
-    }
+    await markNoticesUndelivered(tx, undelivered, now)
 
     const cancelled: string[] = []
     for (const event of fresh.filter(isObjection)) {
       const reason = event.type === 'spam_complaint' ? 'spam_complaint' : 'unsubscribe'
-      if (event.recipient) await suppress(tx, deps.config.SERVER_SECRET!, [event.recipient], reason, now)
+      if (event.recipient) await suppress(tx, deps.config.SERVER_SECRET, [event.recipient], reason, now)
       const candidacyId = objectionCandidacy(event, messageOf(event))
       const context = candidacyId ? await lockCandidacyContext(tx, candidacyId) : undefined
       if (!context || ENDED_STAGES.includes(context.candidacy.stage)) continue

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { at, deletedWith } from '../../db/columns'
-import { messages } from '../outreach/outreach.tables'
+import { messages } from '../messages/messages.tables'
 
 /**
  * What the mail provider told us about our mail, once per SparkPost event_id (it retries batches).

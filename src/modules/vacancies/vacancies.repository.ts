@@ -80,15 +80,14 @@ export async function findVacancyDetail(
   return row
 }
 
-export function listVacancyDetails(
-  db: Executor,
-  filter: {
-    clientId?: string | undefined
-    status?: VacancyStatus | undefined
-    limit: number
-    offset: number
-  },
-): Promise<VacancyDetail[]> {
+export interface VacancyFilter {
+  clientId?: string | undefined
+  status?: VacancyStatus | undefined
+  limit: number
+  offset: number
+}
+
+export function listVacancyDetails(db: Executor, filter: VacancyFilter): Promise<VacancyDetail[]> {
   const conditions = [
     filter.clientId ? eq(vacancies.clientId, filter.clientId) : undefined,
     filter.status ? eq(vacancies.status, filter.status) : undefined,
@@ -156,4 +155,23 @@ export async function approveAssessment(
 
 export async function upsertDpia(db: Executor, dpia: typeof dpias.$inferInsert): Promise<void> {
   await db.insert(dpias).values(dpia).onConflictDoUpdate({ target: dpias.vacancyId, set: dpia })
+}
+
+/** Closing a vacancy starts its candidacies' clocks; consent ends with the retention (issue rule). */
+export async function startRetentionClocks(
+  db: Executor,
+  vacancyId: string,
+  closedAt: Date,
+  retentionDays: number,
+): Promise<void> {
+  const until = new Date(closedAt.getTime() + retentionDays * 86_400_000).toISOString()
+  // Locked in id order first, as every transaction that locks several candidacies does.
+  await db.execute(sql`
+    with locked as (
+      select id from candidacies where vacancy_id = ${vacancyId} and person_id is not null
+      order by id for update
+    )
+    update candidacies c set retain_until = ${until}::timestamptz,
+      consent_expires_at = case when c.consent_state = 'given' then ${until}::timestamptz else c.consent_expires_at end
+    from locked where c.id = locked.id`)
 }

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { idParams, responses } from '../../lib/schemas'
 import { allow, principalOf } from '../../plugins/access'
-import type { VacancyDetail } from './vacancies.repository'
 import {
   assessmentBody,
   dpiaBody,
@@ -11,6 +10,7 @@ import {
   vacancyPatchBody,
   vacancyView,
 } from './vacancies.schemas'
+import type { VacancyDetail } from './vacancies.service'
 import {
   approveVacancyAssessment,
   changeVacancy,

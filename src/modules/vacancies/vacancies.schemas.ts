@@ -1,6 +1,7 @@
 import { z } from 'zod'
+import { languages } from '../../lib/languages'
 import { dateOut, pageQuery } from '../../lib/schemas'
-import { dpiaReasons, languages, legalBases, vacancyStatuses } from './vacancies.tables'
+import { dpiaReasons, legalBases, vacancyStatuses } from './vacancies.tables'
 
 const purpose = z
   .string()

@@ -1,22 +1,27 @@
 import type { Executor } from '../../db/client'
 import type { Clock } from '../../lib/clock'
+import type { Language } from '../../lib/languages'
 import { AppError } from '../../lib/problems'
 import type { Principal } from '../../plugins/access'
-import { currentAgreement, findClient } from '../clients/clients.repository'
-import { startRetentionClocks } from '../retention/retention.repository'
+import { currentAgreement, findClient } from '../clients/clients.service'
 import {
   approveAssessment,
   findVacancyDetail,
   insertVacancy,
   listVacancyDetails,
   lockVacancy,
+  startRetentionClocks,
   updateVacancy,
   upsertAssessment,
   upsertDpia,
   type VacancyDetail,
+  type VacancyFilter,
   type VacancyRow,
 } from './vacancies.repository'
-import type { DpiaReason, Language, LegalBasis, VacancyStatus } from './vacancies.tables'
+import type { DpiaReason, LegalBasis, VacancyStatus } from './vacancies.tables'
+
+// The vacancy as sourcing and mail read it: through this service, never the repository.
+export { findVacancyDetail, lockSourcingVacancy, type VacancyDetail } from './vacancies.repository'
 
 export interface VacancyDeps {
   db: Executor
@@ -83,12 +88,7 @@ export async function getVacancy(db: Executor, principal: Principal, id: string)
 export function getVacancies(
   db: Executor,
   principal: Principal,
-  filter: {
-    clientId?: string | undefined
-    status?: VacancyStatus | undefined
-    limit: number
-    offset: number
-  },
+  filter: VacancyFilter,
 ): Promise<VacancyDetail[]> {
   // A client user's scope overrides whatever client it asks for.
   return listVacancyDetails(db, { ...filter, clientId: principal.clientId ?? filter.clientId })

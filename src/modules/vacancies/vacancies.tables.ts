@@ -1,5 +1,6 @@
 import { boolean, index, integer, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { at, id, recorded, timestamps } from '../../db/columns'
+import { languages } from '../../lib/languages'
 import { users } from '../auth/auth.tables'
 import { clients } from '../clients/clients.tables'
 
@@ -11,8 +12,6 @@ export const vacancyStatuses = ['draft', 'open', 'closed'] as const
 export type VacancyStatus = (typeof vacancyStatuses)[number]
 export const vacancyStatusEnum = pgEnum('vacancy_status', vacancyStatuses)
 
-export const languages = ['nl', 'en'] as const
-export type Language = (typeof languages)[number]
 export const languageEnum = pgEnum('language', languages)
 
 /** Why a vacancy needs a DPIA (Art. 35(3)(a) profiling, 35(3)(b) special categories). */

@@ -156,7 +156,7 @@ describe('sourcing a candidate', () => {
         async () => {
           await suppress(
             t.app.db,
-            t.config.SERVER_SECRET!,
+            t.config.SERVER_SECRET,
             ['gone.person@example.org'],
             'erasure',
             t.clock.now(),
@@ -234,7 +234,7 @@ describe('sourcing a candidate', () => {
     it('keeps nothing of a suppressed person in the logs', async () => {
       await suppress(
         t.app.db,
-        t.config.SERVER_SECRET!,
+        t.config.SERVER_SECRET,
         ['hidden.person@example.org'],
         'objection',
         t.clock.now(),

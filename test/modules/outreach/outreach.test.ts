@@ -2,7 +2,7 @@ import { Worker } from 'bullmq'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { queryRows } from '../../../src/db/client'
-import { sendMessage } from '../../../src/modules/outreach/outreach.service'
+import { sendMessage } from '../../../src/modules/outreach/sending.service'
 import { suppress } from '../../../src/modules/suppression/suppression.service'
 import { createRedis } from '../../../src/queue/connection'
 import { deleteQueueKeys, startTestApp, type TestApp } from '../../helpers/app'
@@ -191,7 +191,7 @@ describe('outreach mail', () => {
       const { messageId } = json<{ messageId: string }>(await outreach(candidacy.id, 'art14_notice'), 202)
       expect(await t.app.queues.outreach.getJob(messageId)).toBeDefined()
       if (how === 'suppressed') {
-        await suppress(t.app.db, t.config.SERVER_SECRET!, [address], 'manual', t.clock.now())
+        await suppress(t.app.db, t.config.SERVER_SECRET, [address], 'manual', t.clock.now())
       } else if (how === 'restricted') {
         // Art. 18: a restriction request carried out by the DPO.
         const dpoCall = (url: string, payload: Record<string, unknown> = {}) =>

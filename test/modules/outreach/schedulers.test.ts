@@ -4,7 +4,7 @@ import { queryRows } from '../../../src/db/client'
 import {
   scheduleArt14Notices,
   scheduleConsentReminders,
-} from '../../../src/modules/outreach/outreach.service'
+} from '../../../src/modules/outreach/schedulers.service'
 import { startTestApp, type TestApp } from '../../helpers/app'
 import {
   answerConsent,

@@ -3,15 +3,16 @@ import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../../src/config'
 import { createTemplates } from '../../../src/lib/templates'
 import type { CandidacyContext } from '../../../src/modules/candidacies/candidacies.repository'
+import { mailTemplates } from '../../../src/modules/messages/mail-templates'
+import type { MessageRow } from '../../../src/modules/messages/messages.service'
+import { outgoingMail } from '../../../src/modules/outreach/mail-links'
 import {
   fillLinks,
   linkPlaceholder,
   mailContext,
   renderMail,
 } from '../../../src/modules/outreach/outreach.render'
-import type { MessageRow } from '../../../src/modules/outreach/outreach.repository'
-import { type OutreachDeps, outgoingMail } from '../../../src/modules/outreach/outreach.service'
-import { mailTemplates } from '../../../src/modules/outreach/outreach.tables'
+import type { OutreachDeps } from '../../../src/modules/outreach/outreach.service'
 
 const templates = createTemplates()
 const config = loadConfig({ JURISDICTION: 'NL' })

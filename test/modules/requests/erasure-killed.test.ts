@@ -40,8 +40,8 @@ async function startWorker(): Promise<RunningService> {
     PUBLIC_BASE_URL: t.config.publicBaseUrl,
     MAIL_TRANSPORT: 'capture',
     JWT_SECRET: t.config.JWT_SECRET!,
-    SERVER_SECRET: t.config.SERVER_SECRET!,
-    FIELD_ENCRYPTION_KEYS: t.config.FIELD_ENCRYPTION_KEYS!,
+    SERVER_SECRET: t.config.SERVER_SECRET,
+    FIELD_ENCRYPTION_KEYS: t.config.FIELD_ENCRYPTION_KEYS,
     TEST_CLOCK: t.clock.now().toISOString(),
   }
   const worker = await startService('test/modules/requests/worker-process.ts', env, await freePort())

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows } from '../../../src/db/client'
-import { runErasure } from '../../../src/modules/requests/requests.service'
+import { runErasure } from '../../../src/modules/requests/erasure.service'
 import { startTestApp, type TestApp } from '../../helpers/app'
 import { json, type SeededVacancy, seedOpenVacancy, sourcingPayload } from '../../helpers/seed'
 import {

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryRows } from '../../../src/db/client'
-import { reconcileErasures, runErasure } from '../../../src/modules/requests/requests.service'
+import { reconcileErasures, runErasure } from '../../../src/modules/requests/erasure.service'
 import { startTestApp, type TestApp, type TestUser } from '../../helpers/app'
 import { json, type SeededVacancy, seedOpenVacancy, sourceCandidate } from '../../helpers/seed'
 import { type Someone, verifiedErasure } from './erasure.fixtures'

@@ -232,7 +232,7 @@ export async function erasureEndState(t: TestApp, dpo: TestUser, person: Someone
     candidacies,
     mail,
     held: await heldRows(t, person),
-    suppressed: await isSuppressed(t.app.db, t.config.SERVER_SECRET!, [normaliseEmail(person.email)]),
+    suppressed: await isSuppressed(t.app.db, t.config.SERVER_SECRET, [normaliseEmail(person.email)]),
   }
 }
 

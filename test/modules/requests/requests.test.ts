@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { queryRows } from '../../../src/db/client'
 import { enqueueOutreach } from '../../../src/modules/outreach/outreach.service'
-import { remindDpos } from '../../../src/modules/requests/requests.jobs'
+import { remindDpos } from '../../../src/modules/requests/reminders.service'
 import en from '../../../templates/pages/messages.en.json'
 import nl from '../../../templates/pages/messages.nl.json'
 import { startTestApp, type TestApp } from '../../helpers/app'
@@ -138,10 +138,10 @@ describe('request deadlines', () => {
     const dpoMail = () => mailsTo(vacancy.dpo.email).filter((mail) => mail.text.includes(request.id))
     try {
       t.clock.set('2026-02-19T06:00:00Z') // Thursday 19 February is 7 working days before Monday 2 March.
-      expect(await remindDpos(t.app)).toBeGreaterThan(0)
-      expect(await remindDpos(t.app)).toBe(0)
+      expect(await remindDpos(t.app.services)).toBeGreaterThan(0)
+      expect(await remindDpos(t.app.services)).toBe(0)
       t.clock.set('2026-02-26T06:00:00Z') // Thursday 26 February is 2 working days before.
-      expect(await remindDpos(t.app)).toBeGreaterThan(0)
+      expect(await remindDpos(t.app.services)).toBeGreaterThan(0)
       await expect.poll(() => dpoMail().length, { timeout: 15_000, interval: 50 }).toBe(2)
       expect(dpoMail()[0]!.subject).toMatch(/2 working days/)
     } finally {

@@ -2,8 +2,9 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { runCli } from '../../../src/cli'
 import { queryRows } from '../../../src/db/client'
+import { parseProcessors } from '../../../src/lib/processors'
 import { enqueueOutreach } from '../../../src/modules/outreach/outreach.service'
-import { parseProcessors, RECORD_COLUMNS } from '../../../src/modules/records/records.service'
+import { RECORD_COLUMNS } from '../../../src/modules/records/records.service'
 import { scanForTraces } from '../../../src/modules/requests/erasure.repository'
 import { runRetention } from '../../../src/modules/retention/retention.service'
 import { scheduleTalentPoolRenewals } from '../../../src/modules/talent-pool/talent-pool.service'
@@ -89,8 +90,8 @@ async function captureCli(args: string[]): Promise<string> {
       {
         DATABASE_URL: t.databaseUrl,
         DATA_DIR: t.config.DATA_DIR,
-        SERVER_SECRET: t.config.SERVER_SECRET!,
-        FIELD_ENCRYPTION_KEYS: t.config.FIELD_ENCRYPTION_KEYS!,
+        SERVER_SECRET: t.config.SERVER_SECRET,
+        FIELD_ENCRYPTION_KEYS: t.config.FIELD_ENCRYPTION_KEYS,
       },
       { clock: t.clock },
     )

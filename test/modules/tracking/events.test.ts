@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { messageStatuses } from '../../../src/modules/outreach/outreach.tables'
+import { messageStatuses } from '../../../src/modules/messages/messages.tables'
 import {
   laterStatus,
   MalformedBatchError,

@@ -4,23 +4,9 @@ import { at } from '../../db/columns'
 import { users } from '../auth/auth.tables'
 import { candidacies } from '../candidacies/candidacies.tables'
 import { languageEnum } from '../vacancies/vacancies.tables'
+import { mailTemplates } from './mail-templates'
 
-export const mailTemplates = [
-  'consent_request',
-  'consent_reminder',
-  'art14_notice',
-  'introduction_confirmation',
-  'request_received',
-  'request_extended',
-  'request_completed',
-  'dpo_deadline_reminder',
-  'talent_pool_renewal',
-] as const
-export type MailTemplate = (typeof mailTemplates)[number]
 export const mailTemplateEnum = pgEnum('mail_template', mailTemplates)
-
-/** Mails that carry the full Art. 14 information: sending one fulfils the notice duty. */
-export const noticeTemplates: ReadonlySet<string> = new Set<MailTemplate>(['consent_request', 'art14_notice'])
 
 /**
  * Forward-only except for the ends: queued → sending → sent → delivered → opened → clicked;

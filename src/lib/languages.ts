@@ -1,0 +1,3 @@
+/** The languages of mail, candidate pages and the console: Dutch and English. */
+export const languages = ['nl', 'en'] as const
+export type Language = (typeof languages)[number]
