@@ -37,6 +37,7 @@ import { openapiPlugin } from './plugins/openapi'
 import { queuesPlugin } from './plugins/queues'
 import { securityHeadersPlugin } from './plugins/security-headers'
 import { responseSerializerCompiler } from './plugins/serializer'
+import { textInputPlugin } from './plugins/text-input'
 import { workersPlugin } from './plugins/workers'
 import type { RedisTarget } from './queue/connection'
 import type { Services } from './services'
@@ -102,6 +103,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       new AppError('request.rate_limited', `Try again in ${Math.ceil(context.ttl / 1000)} seconds.`),
   })
   await app.register(errorsPlugin)
+  await app.register(textInputPlugin)
   await app.register(accessPlugin, {
     secret: config.JWT_SECRET,
     issuer: config.JWT_ISSUER,

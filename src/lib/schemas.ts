@@ -67,3 +67,28 @@ export const isoDateTime = z.codec(isoDateTimeString, z.date().meta({ examples: 
   encode: (value) => value.toISOString(),
 })
 export const dateOut = isoDateTime
+
+/** The last instant an ISO 8601 string without an expanded year can name. */
+const LAST_INSTANT = '9999-12-31T23:59:59.999Z'
+
+/**
+ * An instant given by a client, refused unless it lies in a range that makes sense for its
+ * field: a year like 0020 is a typing mistake, and PostgreSQL's year 0 and years past 9999
+ * are outside what ISO 8601 strings and the ledger can carry. "Not in the future" needs the
+ * service's clock and is checked by the service.
+ */
+export function instantInput(earliest: string, description: string) {
+  const first = Date.parse(earliest)
+  const last = Date.parse(LAST_INSTANT)
+  const wire = isoDateTimeString
+    .refine((value) => Date.parse(value) >= first, `must not be before ${earliest.slice(0, 10)}`)
+    .refine((value) => Date.parse(value) <= last, 'must not be after 9999-12-31')
+    .describe(`${description} (from ${earliest.slice(0, 10)})`)
+  return z.codec(wire, z.date().meta({ examples: [EXAMPLE_INSTANT] }), {
+    decode: (value) => new Date(value),
+    encode: (value) => value.toISOString(),
+  })
+}
+
+/** An instant that bounds a list (`dueBefore`, `from`, `to`): any year from 1970 to 9999. */
+export const instantFilter = instantInput('1970-01-01T00:00:00Z', 'an ISO 8601 instant with an offset')

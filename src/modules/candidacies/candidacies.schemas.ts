@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { languages } from '../../lib/languages'
-import { dateOut, isoDateTime, pageQuery } from '../../lib/schemas'
+import { dateOut, instantInput, pageQuery } from '../../lib/schemas'
 import { identifierKinds } from '../people/people.tables'
 import { legalBases } from '../vacancies/vacancies.tables'
 import {
@@ -21,7 +21,10 @@ const url = z
 export const sourceBody = z.strictObject({
   type: z.enum(sourceTypes),
   url: url.optional(),
-  collectedAt: isoDateTime,
+  collectedAt: instantInput(
+    '2000-01-01T00:00:00Z',
+    'when the data was collected from the source; not in the future',
+  ),
 })
 
 export const factBody = z.strictObject({

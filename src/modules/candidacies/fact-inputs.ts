@@ -14,6 +14,15 @@ export interface SourceInput {
   collectedAt: Date
 }
 
+/** A source collected "later than now" is a typing mistake, and would date the Art. 14 deadline wrong. */
+export function refuseFutureSources(sources: Array<{ field: string; source: SourceInput }>, now: Date): void {
+  const errors = sources
+    .filter(({ source }) => source.collectedAt > now)
+    .map(({ field }) => ({ field, message: 'cannot be in the future' }))
+  if (errors.length > 0)
+    throw new AppError('request.invalid', 'collectedAt cannot be in the future', { errors })
+}
+
 export interface FactInput {
   kind: FactKind
   value: string

@@ -36,6 +36,7 @@ import {
   type FactInput,
   factRows,
   identifierRows,
+  refuseFutureSources,
   type SourceInput,
   specialCategoryRefusal,
 } from './fact-inputs'
@@ -49,6 +50,10 @@ export async function addFacts(
   inputs: FactInput[],
   route: string,
 ): Promise<CandidacyDetail> {
+  refuseFutureSources(
+    inputs.map((fact, index) => ({ field: `body.facts.${index}.source.collectedAt`, source: fact.source })),
+    deps.clock.now(),
+  )
   const flagsVacancy = inputs.some((fact) => fact.special)
   return deps.db.transaction(async (tx) => {
     // A special-category fact flags the vacancy: its lock comes before the candidacy's.
@@ -87,6 +92,8 @@ export async function rectifyFact(
   changes: { kind?: FactKind | undefined; value?: string | undefined; source?: SourceInput | undefined },
   route: string,
 ): Promise<CandidacyDetail> {
+  if (changes.source)
+    refuseFutureSources([{ field: 'body.source.collectedAt', source: changes.source }], deps.clock.now())
   return deps.db.transaction(async (tx) => {
     const { candidacy } = await lockLiveCandidacy(tx, candidacyId)
     await assertNotRestricted(tx, candidacy.personId)

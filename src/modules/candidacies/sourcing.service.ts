@@ -20,7 +20,13 @@ import { isSuppressed } from '../suppression/suppression.service'
 import { lockSourcingVacancy } from '../vacancies/vacancies.service'
 import { candidacyExists, flagVacancyForDpia, insertCandidacy, insertFacts } from './candidacies.repository'
 import type { CandidacyDetail } from './candidacies.service'
-import { factRows, identifierRows, type SourcingInput, specialCategoryRefusal } from './fact-inputs'
+import {
+  factRows,
+  identifierRows,
+  refuseFutureSources,
+  type SourcingInput,
+  specialCategoryRefusal,
+} from './fact-inputs'
 
 type SourcingDeps = Pick<Services, 'db' | 'clock' | 'config' | 'keyring'>
 
@@ -39,14 +45,16 @@ export async function sourceCandidate(
   input: SourcingInput,
 ): Promise<CandidacyDetail> {
   const normalized = [...new Set(input.person.emails.map(normaliseEmail))]
-  if (
-    input.source.collectedAt > deps.clock.now() ||
-    input.facts.some((fact) => fact.source.collectedAt > deps.clock.now())
-  ) {
-    throw new AppError('request.invalid', 'collectedAt cannot be in the future', {
-      errors: [{ field: 'body.source.collectedAt', message: 'cannot be in the future' }],
-    })
-  }
+  refuseFutureSources(
+    [
+      { field: 'body.source.collectedAt', source: input.source },
+      ...input.facts.map((fact, index) => ({
+        field: `body.facts.${index}.source.collectedAt`,
+        source: fact.source,
+      })),
+    ],
+    deps.clock.now(),
+  )
   const attempt = () =>
     deps.db.transaction(async (tx): Promise<CandidacyDetail> => {
       // One round trip, the transaction's first. Art. 17/21: an erased or objecting person is

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { dateOut, isoDateTime } from '../../lib/schemas'
+import { dateOut, instantInput } from '../../lib/schemas'
 import { agreementRoles } from './clients.tables'
 
 export const newClientBody = z.strictObject({
@@ -38,7 +38,7 @@ export const clientView = z
 
 export const newAgreementBody = z.strictObject({
   version: z.string().trim().min(1).max(50),
-  signedAt: isoDateTime,
+  signedAt: instantInput('1990-01-01T00:00:00Z', 'when the agreement was signed; not in the future'),
   role: z.enum(agreementRoles).describe('our role under the agreement'),
   documentRef: z.string().trim().min(1).max(500).describe('where the signed document is kept'),
 })

@@ -54,6 +54,11 @@ export async function recordAgreement(
   clientId: string,
   input: { version: string; signedAt: Date; role: (typeof agreementRoles)[number]; documentRef: string },
 ): Promise<AgreementRow> {
+  if (input.signedAt > clock.now()) {
+    throw new AppError('request.invalid', 'signedAt cannot be in the future', {
+      errors: [{ field: 'body.signedAt', message: 'cannot be in the future' }],
+    })
+  }
   if (!(await findClient(db, clientId))) throw new AppError('client.not_found')
   return insertAgreement(db, { ...input, clientId, recordedBy: actor.userId, recordedAt: clock.now() })
 }

@@ -46,9 +46,7 @@ export const outreachRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const now = app.clock.now()
-      const dueBefore = request.query.dueBefore
-        ? new Date(request.query.dueBefore)
-        : new Date(now.getTime() + 7 * 86_400_000)
+      const dueBefore = request.query.dueBefore ?? new Date(now.getTime() + 7 * 86_400_000)
       const rows = await noticesDue(app.db, dueBefore)
       return rows.map((row) => ({ ...row, noticeDueAt: row.noticeDueAt!, overdue: row.noticeDueAt! < now }))
     },

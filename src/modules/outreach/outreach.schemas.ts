@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { languages } from '../../lib/languages'
-import { dateOut, isoDateTimeString } from '../../lib/schemas'
+import { dateOut, instantFilter } from '../../lib/schemas'
 import { noticeStatuses } from '../candidacies/candidacies.tables'
 import { messageStatuses } from '../messages/messages.tables'
 import { staffTemplates } from './outreach.service'
@@ -15,7 +15,7 @@ export const outreachAccepted = z
   .meta({ id: 'OutreachAccepted' })
 
 export const noticesQuery = z.strictObject({
-  dueBefore: isoDateTimeString.optional().describe('default: 7 days from now'),
+  dueBefore: instantFilter.optional().describe('default: 7 days from now'),
 })
 
 export const noticeView = z

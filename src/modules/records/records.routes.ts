@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { isoDateTimeString, pageQuery, responses } from '../../lib/schemas'
+import { instantFilter, pageQuery, responses } from '../../lib/schemas'
 import { allow } from '../../plugins/access'
 import { listAccessLog } from '../audit/audit.service'
 import { verifyLedger } from '../ledger/ledger.service'
@@ -45,8 +45,8 @@ export const recordsRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Who read or exported whose data (accountability, Art. 5(2)): CSV or JSON',
         querystring: z.strictObject({
-          from: isoDateTimeString.optional(),
-          to: isoDateTimeString.optional(),
+          from: instantFilter.optional(),
+          to: instantFilter.optional(),
           personId: z.uuid().optional(),
           userId: z.uuid().optional(),
           format: z.enum(['json', 'csv']).default('json'),
@@ -57,12 +57,8 @@ export const recordsRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { from, to, format, ...filter } = request.query
-      const entries = await listAccessLog(app.db, {
-        ...filter,
-        from: from ? new Date(from) : undefined,
-        to: to ? new Date(to) : undefined,
-      })
+      const { format, ...filter } = request.query
+      const entries = await listAccessLog(app.db, filter)
       if (format === 'csv') {
         const lines = [
           ['at', 'userId', 'action', 'route', 'personId', 'candidacyId'],

@@ -69,7 +69,10 @@ export function listRequests(
       and(
         filter.status ? eq(subjectRequests.status, filter.status) : undefined,
         filter.dueBefore
-          ? lte(sql`coalesce(${subjectRequests.extendedDueAt}, ${subjectRequests.dueAt})`, filter.dueBefore)
+          ? lte(
+              sql`coalesce(${subjectRequests.extendedDueAt}, ${subjectRequests.dueAt})`,
+              sql`${filter.dueBefore.toISOString()}::timestamptz`,
+            )
           : undefined,
       ),
     )

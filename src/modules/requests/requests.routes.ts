@@ -69,10 +69,7 @@ export const requestRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const rows = await listRequests(app.db, {
-        ...request.query,
-        dueBefore: request.query.dueBefore ? new Date(request.query.dueBefore) : undefined,
-      })
+      const rows = await listRequests(app.db, request.query)
       return rows.map((row) => ({ ...row, tasks: [], effectiveDueAt: effectiveDueAt(row) }))
     },
   )

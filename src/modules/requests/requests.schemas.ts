@@ -1,13 +1,17 @@
 import { z } from 'zod'
 import { languages } from '../../lib/languages'
-import { dateOut, isoDateTime, isoDateTimeString, pageQuery } from '../../lib/schemas'
+import { dateOut, instantFilter, instantInput, pageQuery } from '../../lib/schemas'
 import { requestChannels, requestStatuses, requestTypes } from './requests.tables'
 
 export const newRequestBody = z.strictObject({
   type: z.enum(requestTypes),
   personId: z.uuid().optional(),
   email: z.string().trim().max(320).pipe(z.email()).optional(),
-  receivedAt: isoDateTime.describe('when the request reached us: the deadline runs from the day after'),
+  // The GDPR applies from 25 May 2018 (Art. 99(2)): no subject request under it came earlier.
+  receivedAt: instantInput(
+    '2018-05-25T00:00:00Z',
+    'when the request reached us: the deadline runs from the day after; not in the future',
+  ),
   channel: z.enum(requestChannels),
   note: z.string().trim().max(5000).optional(),
   language: z.enum(languages).optional(),
@@ -15,7 +19,7 @@ export const newRequestBody = z.strictObject({
 
 export const requestListQuery = z.strictObject({
   status: z.enum(requestStatuses).optional(),
-  dueBefore: isoDateTimeString.optional(),
+  dueBefore: instantFilter.optional(),
   ...pageQuery,
 })
 

@@ -75,6 +75,9 @@ function uuidOrNull(value: unknown): string | null {
   return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : null
 }
 
+/** 9999-12-31T23:59:59Z: later instants have no ISO 8601 string without an expanded year. */
+const LAST_SECOND = 253_402_300_799
+
 /** `timestamp` arrives as a string or a number of Unix seconds. */
 function parseTimestamp(value: unknown): Date | undefined {
   const seconds =
@@ -83,7 +86,9 @@ function parseTimestamp(value: unknown): Date | undefined {
       : typeof value === 'string' && /^\d+(\.\d+)?$/.test(value)
         ? Number(value)
         : NaN
-  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : undefined
+  return Number.isFinite(seconds) && seconds > 0 && seconds <= LAST_SECOND
+    ? new Date(seconds * 1000)
+    : undefined
 }
 
 /**

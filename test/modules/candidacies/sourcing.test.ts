@@ -359,6 +359,9 @@ describe('sourcing a candidate', () => {
 
   it('refuses a collection date in the future', async () => {
     const response = await source(li, sourcingPayload({ collectedAt: '2030-01-01T00:00:00Z' }))
-    expect(response.json()).toMatchObject({ status: 400, errors: [{ field: 'body.source.collectedAt' }] })
+    expect(response.json()).toMatchObject({
+      status: 400,
+      errors: [{ field: 'body.source.collectedAt' }, { field: 'body.facts.0.source.collectedAt' }],
+    })
   })
 })
