@@ -28,8 +28,9 @@ import { trackingJobs } from './modules/tracking/tracking.jobs'
 import { trackingRoutes } from './modules/tracking/tracking.routes'
 import { vacancyRoutes } from './modules/vacancies/vacancies.routes'
 import { accessPlugin } from './plugins/access'
+import { apiContractPlugin } from './plugins/api-contract'
 import { databasePlugin } from './plugins/database'
-import { errorsPlugin } from './plugins/errors'
+import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors'
 import { gracefulClosePlugin } from './plugins/graceful-close'
 import { loggerOptions } from './plugins/logging'
 import { mailerPlugin } from './plugins/mailer'
@@ -78,6 +79,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.isProduction,
     return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true },
     ajv: undefined,
     // A first start creates the embedded database and runs every migration inside the database
@@ -104,6 +107,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(errorsPlugin)
   await app.register(textInputPlugin)
+  await app.register(apiContractPlugin)
   await app.register(accessPlugin, {
     secret: config.JWT_SECRET,
     issuer: config.JWT_ISSUER,

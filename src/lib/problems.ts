@@ -19,6 +19,13 @@ export const problemCatalogue = {
     title: 'The request body has an unsupported content type',
   },
   'request.rate_limited': { status: 429, slug: 'rate-limited', title: 'Too many requests' },
+  'request.timeout': { status: 408, slug: 'request-timeout', title: 'The request took too long to arrive' },
+  'request.uri_too_long': { status: 414, slug: 'uri-too-long', title: 'A part of the URL is too long' },
+  'request.headers_too_large': {
+    status: 431,
+    slug: 'headers-too-large',
+    title: 'The request headers are too large',
+  },
   'server.internal': { status: 500, slug: 'internal-error', title: 'Something went wrong on our side' },
   'server.unavailable': { status: 503, slug: 'unavailable', title: 'The service is not ready' },
   'database.unavailable': {

@@ -47,6 +47,18 @@ export function responses<Success extends Record<number, z.ZodType>>(
 
 export const idParams = z.strictObject({ id: z.uuid() })
 
+/** A response that is a document rather than JSON (an HTML page, a CSV file), in each media type given. */
+export function documentResponse<const MediaTypes extends readonly string[]>(
+  description: string,
+  mediaTypes: MediaTypes,
+) {
+  const content = Object.fromEntries(mediaTypes.map((mediaType) => [mediaType, { schema: z.string() }]))
+  return { description, content: content as { [Type in MediaTypes[number]]: { schema: z.ZodString } } }
+}
+
+/** An HTML page's answer, for the API reference. */
+export const htmlPage = (description: string) => documentResponse(description, ['text/html'])
+
 export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
@@ -10,6 +12,7 @@ const fastifyCodes: Record<string, ProblemCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'request.malformed_body',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'request.malformed_body',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'request.malformed_body',
+  FST_ERR_MAX_PARAM_LENGTH: 'request.uri_too_long',
 }
 
 function fieldErrors(error: FastifyError): FieldError[] {
@@ -64,6 +67,45 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
     .code(error.status)
     .type('application/problem+json')
     .send(toProblem(error, `urn:candor:request:${request.id}`))
+}
+
+/**
+ * Errors the router meets before a route is chosen (a URL that does not decode, a path
+ * parameter past `maxParamLength`): Fastify's `frameworkErrors` option, answered as problems too.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const appError =
+    error.code === 'FST_ERR_BAD_URL'
+      ? new AppError('request.invalid', 'The URL is not validly encoded')
+      : toAppError(error)
+  request.log.info({ code: appError.code }, 'request refused')
+  return sendProblem(reply, request, appError)
+}
+
+const clientErrorCodes: Record<string, ProblemCode> = {
+  ERR_HTTP_REQUEST_TIMEOUT: 'request.timeout',
+  HPE_HEADER_OVERFLOW: 'request.headers_too_large',
+}
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (Fastify's `clientErrorHandler`):
+ * a problem document written to the socket, as every other error answer.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const code = error.code ? clientErrorCodes[error.code] : undefined
+  const appError = code
+    ? new AppError(code)
+    : new AppError('request.invalid', 'The HTTP request could not be parsed')
+  const body = JSON.stringify(toProblem(appError))
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}\r\n` +
+        `Content-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    )
+  }
+  socket.destroy(error)
 }
 
 export const errorsPlugin = fp(

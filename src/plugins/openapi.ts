@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
@@ -29,6 +30,17 @@ const narrowScreenCss = `@media (max-width: 600px) {
 }
 `
 
+/** Every error answer of the API is an RFC 9457 problem document, sent as application/problem+json. */
+function documentProblems(schema: { response?: Record<string, unknown> }): void {
+  for (const [status, entry] of Object.entries(schema.response ?? {})) {
+    if (Number(status) < 400 || typeof entry !== 'object' || entry === null || 'content' in entry) continue
+    schema.response![status] = {
+      description: STATUS_CODES[Number(status)],
+      content: { 'application/problem+json': { schema: entry } },
+    }
+  }
+}
+
 /** OpenAPI 3 from the route schemas: the zod schemas are the only description of the API. */
 export const openapiPlugin = fp(
   async (app: FastifyInstance, options: { serverUrl: string }) => {
@@ -47,6 +59,7 @@ export const openapiPlugin = fp(
       },
       transform: (input) => {
         const transformed = jsonSchemaTransform(input)
+        documentProblems(transformed.schema as { response?: Record<string, unknown> })
         const access = input.route.config?.access
         if (access && 'roles' in access) {
           const schema = transformed.schema as Record<string, unknown>

@@ -1,21 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { dateOut, pageQuery, responses } from '../../lib/schemas'
+import { pageQuery, responses } from '../../lib/schemas'
 import { allow } from '../../plugins/access'
+import { accessEntryView } from './audit.schemas'
 import { listAccessLog } from './audit.service'
-import { accessActions } from './audit.tables'
-
-const accessEntryView = z
-  .object({
-    id: z.number().int(),
-    userId: z.uuid(),
-    personId: z.uuid().nullable(),
-    candidacyId: z.uuid().nullable(),
-    action: z.enum(accessActions),
-    route: z.string(),
-    at: dateOut,
-  })
-  .meta({ id: 'AccessLogEntry' })
 
 export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { type Language, languages } from '../../lib/languages'
 import { pageMessages, renderPage } from '../../lib/page'
+import { htmlPage, problemSchema } from '../../lib/schemas'
 import { publicRoute } from '../../plugins/access'
 
 /** The home page's words; the frame (language switch, privacy contact) comes from templates/pages. */
@@ -57,8 +58,9 @@ export const homeRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['home'],
         summary: 'What Candor is, with links to the API reference and the readiness probe (HTML)',
-        querystring: z.object({ lang: z.enum(languages).optional() }),
-        response: { 200: z.string().describe('text/html page') },
+        // An unknown language falls back to English rather than refusing the page.
+        querystring: z.object({ lang: z.enum(languages).optional().catch(undefined) }),
+        response: { 200: htmlPage('the home page'), 400: problemSchema },
       },
     },
     async (request, reply) => {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { idParams, responses } from '../../lib/schemas'
+import { htmlPage, idParams, problemSchema, responses } from '../../lib/schemas'
 import { allow, principalOf, publicRoute } from '../../plugins/access'
 import { noticesQuery, noticeView, outreachAccepted, outreachBody } from './outreach.schemas'
 import { enqueueOutreach, noticesDue } from './outreach.service'
@@ -61,7 +61,7 @@ export const outreachRoutes: FastifyPluginAsyncZod = async (app) => {
         schema: {
           tags: ['development'],
           summary: 'Mail captured by the development transport, newest first',
-          response: { 200: z.string().describe('text/html page') },
+          response: { 200: htmlPage('the captured mail'), 400: problemSchema },
         },
       },
       async (_request, reply) => {

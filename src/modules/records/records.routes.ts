@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { instantFilter, pageQuery, responses } from '../../lib/schemas'
+import { documentResponse, instantFilter, pageQuery, responses } from '../../lib/schemas'
 import { allow } from '../../plugins/access'
+import { accessEntryView } from '../audit/audit.schemas'
 import { listAccessLog } from '../audit/audit.service'
 import { verifyLedger } from '../ledger/ledger.service'
 import { planRetention } from '../retention/retention.service'
+import { processingRecordView } from './records.schemas'
 import { buildRecords, dpoOverviewCounts, recordsCsv, recordsHtml } from './records.service'
 
 const csvField = (value: unknown) => `"${String(value ?? '').replaceAll('"', '""')}"`
@@ -21,7 +23,16 @@ export const recordsRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Records of processing (Art. 30), built from live data: JSON, CSV or an HTML document',
         querystring: z.strictObject({ format: z.enum(['json', 'csv', 'html']).default('json') }),
-        response: { 200: z.string().describe('the records in the format asked for'), ...responses({}) },
+        response: {
+          ...responses({}),
+          200: {
+            description: 'the records as JSON, CSV (one row per purpose) or a printable HTML document',
+            content: {
+              'application/json': { schema: processingRecordView },
+              ...documentResponse('', ['text/csv', 'text/html']).content,
+            },
+          },
+        },
       },
     },
     async (request, reply) => {
@@ -33,7 +44,7 @@ export const recordsRoutes: FastifyPluginAsyncZod = async (app) => {
           .send(recordsCsv(record))
       if (request.query.format === 'html')
         return reply.type('text/html; charset=utf-8').send(recordsHtml(app.services, record))
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify(record))
+      return reply.type('application/json; charset=utf-8').send(record)
     },
   )
 
@@ -53,7 +64,16 @@ export const recordsRoutes: FastifyPluginAsyncZod = async (app) => {
           limit: pageQuery.limit.unwrap().max(100_000).default(10_000),
           offset: pageQuery.offset,
         }),
-        response: { 200: z.string().describe('access log entries'), ...responses({}) },
+        response: {
+          ...responses({}),
+          200: {
+            description: 'access log entries as JSON or CSV (one row per read or export)',
+            content: {
+              'application/json': { schema: z.array(accessEntryView) },
+              ...documentResponse('', ['text/csv']).content,
+            },
+          },
+        },
       },
     },
     async (request, reply) => {
@@ -68,7 +88,7 @@ export const recordsRoutes: FastifyPluginAsyncZod = async (app) => {
           .type('text/csv; charset=utf-8')
           .send(`${lines.map((line) => line.map(csvField).join(',')).join('\r\n')}\r\n`)
       }
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify(entries))
+      return reply.type('application/json; charset=utf-8').send(entries)
     },
   )
 

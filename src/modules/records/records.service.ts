@@ -2,6 +2,9 @@ import type { Executor } from '../../db/client'
 import { EEA, parseProcessors } from '../../lib/processors'
 import type { Services } from '../../services'
 import { overviewCounts, processingRows } from './records.repository'
+import type { ProcessingRecord } from './records.schemas'
+
+export type { ProcessingRecord } from './records.schemas'
 
 /** PostgreSQL arrays come back as arrays from postgres.js and as text from some drivers. */
 const list = (value: string[] | string | null): string[] =>
@@ -13,35 +16,6 @@ const list = (value: string[] | string | null): string[] =>
           .split(',')
           .filter(Boolean)
       : []
-
-export interface ProcessingRecord {
-  generatedAt: string
-  controller: { name: string; contact: string; dpo: string }
-  purposes: Array<{
-    vacancyId: string
-    name: string
-    status: string
-    client: string
-    purpose: string
-    legalBasis: string
-    basisEvidence: string
-    dataSubjects: string
-    dataCategories: string[]
-    specialCategories: string[]
-    dpia: { required: boolean; reasons: string[]; reference: string | null; recordedAt: string | null }
-    recipients: Array<{ name: string; role: string }>
-    transfers: Array<{ to: string; country: string; safeguards: string }>
-    retention: string
-    securityMeasures: string
-  }>
-  processorRegister: Array<{
-    client: string
-    agreement: string
-    processing: string[]
-    transfers: Array<{ to: string; country: string; safeguards: string }>
-    securityMeasures: string
-  }>
-}
 
 /**
  * The records of processing (Art. 30), built from live data rather than a hand-kept document:
