@@ -2,12 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { isoDateTimeString, pageQuery, responses } from '../../lib/schemas'
 import { allow } from '../../plugins/access'
-import { listAccessLog } from '../audit/audit.service'
+import { accessLogCsv, listAccessLog } from '../audit/audit.service'
 import { verifyLedger } from '../ledger/ledger.service'
 import { planRetention } from '../retention/retention.service'
 import { buildRecords, dpoOverviewCounts, recordsCsv, recordsHtml } from './records.service'
-
-const csvField = (value: unknown) => `"${String(value ?? '').replaceAll('"', '""')}"`
 
 export const recordsRoutes: FastifyPluginAsyncZod = async (app) => {
   const dpo = allow('dpo', 'admin')
@@ -63,15 +61,7 @@ export const recordsRoutes: FastifyPluginAsyncZod = async (app) => {
         from: from ? new Date(from) : undefined,
         to: to ? new Date(to) : undefined,
       })
-      if (format === 'csv') {
-        const lines = [
-          ['at', 'userId', 'action', 'route', 'personId', 'candidacyId'],
-          ...entries.map((e) => [e.at.toISOString(), e.userId, e.action, e.route, e.personId, e.candidacyId]),
-        ]
-        return reply
-          .type('text/csv; charset=utf-8')
-          .send(`${lines.map((line) => line.map(csvField).join(',')).join('\r\n')}\r\n`)
-      }
+      if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(accessLogCsv(entries))
       return reply.type('application/json; charset=utf-8').send(JSON.stringify(entries))
     },
   )
