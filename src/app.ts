@@ -5,6 +5,8 @@ import type { DestinationStream } from 'pino'
 import { type Config, processShare, type ResolvedConfig, resolvedConfig } from './config'
 import { type Clock, systemClock } from './lib/clock'
 import { parseKeyring } from './lib/field-crypto'
+import { createLimiter } from './lib/limiter'
+import { type VerifyPassword, verifyPassword } from './lib/passwords'
 import { AppError } from './lib/problems'
 import { createTemplates } from './lib/templates'
 import { auditRoutes } from './modules/audit/audit.routes'
@@ -50,6 +52,8 @@ export interface AppOptions {
   clock?: Clock
   /** Where log lines go (tests capture them); stdout otherwise. */
   logStream?: DestinationStream
+  /** How logins check a password; scrypt unless a test counts or holds the checks. */
+  verifyPassword?: VerifyPassword
 }
 
 interface RateLimitRouteOptions {
@@ -74,10 +78,23 @@ declare module 'fastify' {
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const config = resolvedConfig(options.config)
+  const requestTimeoutMs = config.REQUEST_TIMEOUT_SECONDS * 1000
   const app = Fastify({
     logger: loggerOptions(config.LOG_LEVEL, options.logStream),
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: config.isProduction,
+    // Only configured proxies may name the client: request.ip is the rate-limit key.
+    trustProxy: config.TRUST_PROXY,
+    // A client that trickles its request (slowloris) is answered 408 and cut once the whole
+    // request has taken longer than this; a silent connection after connectionTimeout.
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: config.CONNECTION_TIMEOUT_SECONDS * 1000,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
+      // Node checks those timeouts only this often (30 s by default), so a cut could come that
+      // much late: a quarter of the timeout keeps it within 25 %.
+      connectionsCheckingInterval: Math.max(100, Math.floor(requestTimeoutMs / 4)),
+    },
     return503OnClosing: true,
     frameworkErrors,
     clientErrorHandler,
@@ -142,6 +159,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     templates: createTemplates(),
     mailer: app.mailer,
     queues: app.queues,
+    passwords: {
+      verify: options.verifyPassword ?? verifyPassword,
+      limiter: createLimiter({ concurrency: config.LOGIN_CONCURRENCY, queue: config.LOGIN_QUEUE }),
+    },
   } satisfies Services)
   await app.register(openapiPlugin, { serverUrl: config.publicBaseUrl })
 

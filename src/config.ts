@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 /**
@@ -7,6 +8,50 @@ import { z } from 'zod'
 const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1')
 
 const positiveInt = z.coerce.number().int().positive()
+
+/** The named ranges of proxy-addr, which Fastify's trustProxy accepts beside addresses and CIDRs. */
+const namedProxyRanges = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+function isProxyAddress(entry: string): boolean {
+  if (namedProxyRanges.has(entry)) return true
+  const [address = '', prefix, ...rest] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128))
+}
+
+/**
+ * Whose X-Forwarded-For to believe, as Fastify's trustProxy: proxy addresses/CIDRs, or true/false.
+ * Believing any sender lets a client pick its own address, and with it its rate-limit key (OWASP:
+ * Blocking Brute Force Attacks). Fastify 5 ignores a hop count (it cannot tell a proxy from a
+ * client), which would key every client on the proxy's address: refused here instead.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((value, context): boolean | string[] => {
+    if (value === 'true' || value === 'false') return value === 'true'
+    const entries = value.split(',').map((entry) => entry.trim())
+    const wrong = entries.filter((entry) => !isProxyAddress(entry))
+    if (wrong.length === 0) return entries
+    context.addIssue({
+      code: 'custom',
+      message: /^\d+$/.test(value)
+        ? 'a hop count cannot tell a proxy from a client: list the proxy addresses/CIDRs'
+        : `must be true, false, or proxy addresses/CIDRs separated by commas (not: ${wrong.join(', ')})`,
+    })
+    return z.NEVER
+  })
+
+/**
+ * The Authorization header SparkPost sends, exactly: "Bearer" and an RFC 6750 token, or "Basic"
+ * and the base64 of user:password (RFC 7617). Anything else could never match (every webhook 401).
+ */
+function isWebhookAuthorization(value: string): boolean {
+  if (/^Bearer [A-Za-z0-9\-._~+/]+=*$/.test(value)) return true
+  const basic = /^Basic ((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$/.exec(value)
+  return Boolean(basic?.[1] && Buffer.from(basic[1], 'base64').toString('utf8').includes(':'))
+}
 
 export const configSchema = z.object({
   NODE_ENV: z
@@ -90,6 +135,23 @@ export const configSchema = z.object({
     .default('NL')
     .describe('public holidays that move one-month deadlines'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: trustProxy
+    .default(false)
+    .describe(
+      'whose X-Forwarded-For names the client (rate-limit key, logs): false, or the proxy addresses/CIDRs separated by commas (e.g. 10.0.0.0/8, loopback); true believes any sender, safe only when nothing but the proxy reaches the port',
+    ),
+  REQUEST_TIMEOUT_SECONDS: positiveInt
+    .max(600)
+    .default(30)
+    .describe(
+      'longest a client may take to send a whole request, headers and body, before it is answered 408 and cut (Node requestTimeout)',
+    ),
+  CONNECTION_TIMEOUT_SECONDS: positiveInt
+    .max(3600)
+    .default(120)
+    .describe(
+      'longest a connection may stay silent while a request is under way, e.g. a client that stops reading its answer (Node server.timeout); more than DATABASE_STATEMENT_TIMEOUT_SECONDS',
+    ),
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576).describe('largest accepted request body'),
   WEBHOOK_BODY_LIMIT_BYTES: positiveInt
     .default(20_971_520)
@@ -102,6 +164,19 @@ export const configSchema = z.object({
     .describe(
       'RFC 8058 one-click withdrawals per minute and client address: mail providers send them for many candidates from one address',
     ),
+  LOGIN_CONCURRENCY: positiveInt
+    .max(16)
+    .default(2)
+    .describe(
+      'password checks (scrypt, 128 MiB and a few hundred ms of CPU each) running at once in each process',
+    ),
+  LOGIN_QUEUE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .default(10)
+    .describe('logins that may wait for a password check in each process; more are answered 503 auth.busy'),
   CONSENT_LINK_TTL_DAYS: positiveInt.max(365).default(30).describe('how long a consent link stays valid'),
   MAIL_TRANSPORT: z
     .enum(['capture', 'smtp', 'sparkpost'])
@@ -126,7 +201,8 @@ export const configSchema = z.object({
     .describe('SparkPost REST API; EU accounts use https://api.eu.sparkpost.com/api/v1'),
   SPARKPOST_WEBHOOK_AUTH: z
     .string()
-    .min(1)
+    .trim()
+    .refine(isWebhookAuthorization, 'must be "Bearer <token>" or "Basic <base64 of user:password>"')
     .optional()
     .describe('"Bearer <token>" or "Basic <base64>" exactly as configured on the SparkPost webhook'),
   TRACKING_UNMATCHED_DAYS: positiveInt
@@ -285,6 +361,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (parsed.WEB_CONCURRENCY > 1 && mailTransport === 'capture') {
     throw new ConfigError(
       'Invalid configuration:\n  WEB_CONCURRENCY: above 1 needs MAIL_TRANSPORT smtp or sparkpost (captured mail stays in one process)',
+    )
+  }
+  // Node counts a computing handler as silence: a shorter cut would drop answers still on their way.
+  if (parsed.CONNECTION_TIMEOUT_SECONDS <= parsed.DATABASE_STATEMENT_TIMEOUT_SECONDS) {
+    throw new ConfigError(
+      'Invalid configuration:\n  CONNECTION_TIMEOUT_SECONDS: must be more than DATABASE_STATEMENT_TIMEOUT_SECONDS',
     )
   }
   const publicBaseUrl = (parsed.PUBLIC_BASE_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, '')

@@ -2,13 +2,14 @@ import type { ResolvedConfig } from './config'
 import type { Database } from './db/client'
 import type { Clock } from './lib/clock'
 import type { FieldKeyring } from './lib/field-crypto'
+import type { PasswordChecks } from './lib/passwords'
 import type { Templates } from './lib/templates'
 import type { Mailer } from './plugins/mailer'
 import type { Queues } from './queue/queues'
 
 /**
  * What services are given, by name: the database, the clock, the configuration, the field
- * keyring, the templates, the mailer and the queues. Routes, workers and CLI commands build this once and pass it on; tests pass their own.
+ * keyring, the templates, the mailer, the queues and the bounded password checks of logins. Routes, workers and CLI commands build this once and pass it on; tests pass their own.
  */
 export interface Services {
   db: Database
@@ -18,4 +19,5 @@ export interface Services {
   templates: Templates
   mailer: Mailer
   queues: Queues
+  passwords: PasswordChecks
 }

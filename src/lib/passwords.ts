@@ -1,4 +1,5 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto'
+import type { Limiter } from './limiter'
 
 // OWASP Password Storage Cheat Sheet: scrypt N=2^17, r=8, p=1 (128 MiB). Stored with the hash so it can be raised later.
 const COST = { N: 2 ** 17, r: 8, p: 1 }
@@ -33,3 +34,15 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /** Verifying against this when no user matches keeps the answer time the same, so it does not reveal which addresses exist. */
 export const unusablePasswordHash = `scrypt$${COST.N}$${COST.r}$${COST.p}$${randomBytes(16).toString('base64')}$${randomBytes(32).toString('base64')}`
+
+export type VerifyPassword = (password: string, stored: string) => Promise<boolean>
+
+/**
+ * How logins check passwords: `verify` (scrypt; tests count and hold their own) under `limiter`.
+ * Each check holds a thread of libuv's small pool and 128 MiB for a few hundred ms, so a few
+ * senders of wrong passwords could hold the login path, and the memory, without a bound.
+ */
+export interface PasswordChecks {
+  verify: VerifyPassword
+  limiter: Limiter
+}

@@ -41,6 +41,11 @@ export const problemCatalogue = {
     title: 'E-mail address or password is wrong',
   },
   'auth.forbidden': { status: 403, slug: 'forbidden', title: 'Your role may not do this' },
+  'auth.busy': {
+    status: 503,
+    slug: 'login-busy',
+    title: 'Too many logins are being checked at once; try again shortly',
+  },
   'user.email_taken': { status: 409, slug: 'email-taken', title: 'A user with this e-mail address exists' },
   'user.client_required': {
     status: 400,

@@ -30,9 +30,15 @@ function fieldErrors(error: FastifyError): FieldError[] {
   return [{ field: error.validationContext ?? '(request)', message: error.message }]
 }
 
-/** Turns anything thrown into an RFC 9457 problem; nothing internal (stack, SQL, values) leaves the server. */
-export function toAppError(error: FastifyError | AppError): AppError {
+/**
+ * Turns anything thrown into an RFC 9457 problem; nothing internal (stack, SQL, values) leaves the server.
+ * Given the request, a body the client stopped sending (or was cut off for sending too slowly) is
+ * told apart from a database connection reset, which Node.js names ECONNRESET as well.
+ */
+export function toAppError(error: FastifyError | AppError, request?: FastifyRequest): AppError {
   if (error instanceof AppError) return error
+  if (request?.raw.destroyed && !request.raw.complete)
+    return new AppError('request.malformed_body', 'The body did not arrive whole')
   // Nothing was committed: PostgreSQL was out of reach, busy past its limits, or ended the
   // transaction. The client may try again (RFC 9110 §10.2.3).
   if (isDatabaseUnavailable(error)) {
@@ -111,7 +117,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
 export const errorsPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
-      const appError = toAppError(error)
+      const appError = toAppError(error, request)
       if (appError.code === 'database.unavailable')
         request.log.warn({ code: databaseErrorCode(error) }, 'database unavailable')
       else if (appError.status >= 500) request.log.error({ err: error }, 'request failed')

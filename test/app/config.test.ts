@@ -25,10 +25,63 @@ describe('configuration', () => {
     ['RUN_WORKERS', 'yes please'],
     ['JWT_SECRET', 'short'],
     ['FIELD_ENCRYPTION_KEYS', 'k1:not-a-key'],
-  ])('stops on a bad %s with a message naming it', (key, value) => {
+    ['SPARKPOST_WEBHOOK_AUTH', 'user:secret'],
+    ['SPARKPOST_WEBHOOK_AUTH', 'Basic user:secret'],
+    ['SPARKPOST_WEBHOOK_AUTH', `Basic ${Buffer.from('no colon').toString('base64')}`],
+    ['SPARKPOST_WEBHOOK_AUTH', 'bearer token-in-lower-case-scheme'],
+    ['SPARKPOST_WEBHOOK_AUTH', 'Bearer two words'],
+    ['TRUST_PROXY', '1'],
+    ['TRUST_PROXY', 'proxy.example.com'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['REQUEST_TIMEOUT_SECONDS', '0'],
+    ['LOGIN_CONCURRENCY', '0'],
+  ])('stops on a bad %s (%s) with a message naming it', (key, value) => {
     expect(() => loadConfig({ [key]: value })).toThrowError(
       new RegExp(`^Invalid configuration:\\n  ${key}: `),
     )
+  })
+
+  it('accepts the Authorization values SparkPost sends, and says which forms it takes without echoing one', () => {
+    const basic = `Basic ${Buffer.from('sparkpost:a secret').toString('base64')}`
+    expect(loadConfig({ SPARKPOST_WEBHOOK_AUTH: basic }).SPARKPOST_WEBHOOK_AUTH).toBe(basic)
+    expect(loadConfig({ SPARKPOST_WEBHOOK_AUTH: ' Bearer abc-._~+/123= ' }).SPARKPOST_WEBHOOK_AUTH).toBe(
+      'Bearer abc-._~+/123=',
+    )
+    expect(() => loadConfig({ SPARKPOST_WEBHOOK_AUTH: 'user:secret' })).toThrowError(
+      /SPARKPOST_WEBHOOK_AUTH: must be "Bearer <token>" or "Basic <base64 of user:password>"$/,
+    )
+    expect(() => loadConfig({ SPARKPOST_WEBHOOK_AUTH: 'user:secret' })).not.toThrowError(/secret/)
+  })
+
+  it('believes no X-Forwarded-For unless told which proxies to believe, in production too', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'j'.repeat(32),
+      SERVER_SECRET: 's'.repeat(32),
+      FIELD_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32).toString('base64')}`,
+      PUBLIC_BASE_URL: 'https://candor.example',
+      MAIL_TRANSPORT: 'smtp',
+      SMTP_URL: 'smtp://relay:587',
+    }
+    expect(loadConfig({}).TRUST_PROXY).toBe(false)
+    expect(loadConfig(production).TRUST_PROXY).toBe(false)
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true)
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false)
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,::1,fd00::/8,loopback' }).TRUST_PROXY).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ])
+    expect(() => loadConfig({ TRUST_PROXY: '2' })).toThrowError(/TRUST_PROXY: a hop count cannot tell/)
+  })
+
+  it('cuts slow requests and silent connections, never while an answer may still be computed', () => {
+    expect(loadConfig({})).toMatchObject({ REQUEST_TIMEOUT_SECONDS: 30, CONNECTION_TIMEOUT_SECONDS: 120 })
+    expect(() =>
+      loadConfig({ CONNECTION_TIMEOUT_SECONDS: '60', DATABASE_STATEMENT_TIMEOUT_SECONDS: '60' }),
+    ).toThrowError(/CONNECTION_TIMEOUT_SECONDS: must be more than DATABASE_STATEMENT_TIMEOUT_SECONDS/)
   })
 
   it('requires every secret, the public URL and a real mail transport in production', () => {

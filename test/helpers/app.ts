@@ -9,7 +9,7 @@ import { inject as provided } from 'vitest'
 import { buildApp } from '../../src/app'
 import { loadConfig, type ResolvedConfig, resolvedConfig } from '../../src/config'
 import { ManualClock } from '../../src/lib/clock'
-import { hashPassword } from '../../src/lib/passwords'
+import { hashPassword, type VerifyPassword } from '../../src/lib/passwords'
 import { insertUser } from '../../src/modules/auth/auth.repository'
 import type { Role } from '../../src/modules/auth/auth.tables'
 import { cloneTemplate, testRedisUrl } from './databases'
@@ -61,6 +61,8 @@ export async function startTestApp(
     clock?: ManualClock
     /** A migrated database of the test's own (a private server); a clone of the template otherwise. */
     database?: { url: string; drop(): Promise<void> }
+    /** How logins check passwords (to count or hold them); scrypt otherwise. */
+    verifyPassword?: VerifyPassword
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await cloneTemplate(provided('templateDatabase')))
@@ -90,7 +92,13 @@ export async function startTestApp(
     },
   })
   const clock = options.clock ?? new ManualClock()
-  const app = await buildApp({ config, redis: { url: testRedisUrl() }, clock, logStream })
+  const app = await buildApp({
+    config,
+    redis: { url: testRedisUrl() },
+    clock,
+    logStream,
+    verifyPassword: options.verifyPassword,
+  })
   await app.ready()
 
   const testApp: TestApp = {

@@ -1,7 +1,8 @@
 import type { Executor } from '../../db/client'
 import type { Clock } from '../../lib/clock'
+import { toCsv } from '../../lib/csv'
 import type { Principal } from '../../plugins/access'
-import { insertAccessLog } from './audit.repository'
+import { type AccessLogRow, insertAccessLog } from './audit.repository'
 
 // The access log as the DPO reads it.
 export { listAccessLog } from './audit.repository'
@@ -33,4 +34,12 @@ export function logAccess(
       at,
     })),
   )
+}
+
+/** The access log as a DPO's CSV export: one row per read, newest first. */
+export function accessLogCsv(entries: AccessLogRow[]): string {
+  return toCsv([
+    ['at', 'userId', 'action', 'route', 'personId', 'candidacyId'],
+    ...entries.map((e) => [e.at.toISOString(), e.userId, e.action, e.route, e.personId, e.candidacyId]),
+  ])
 }

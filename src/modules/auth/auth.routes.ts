@@ -14,11 +14,11 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['auth'],
         summary: 'Exchange e-mail address and password for a 15-minute access token',
         body: tokenRequest,
-        response: responses({ 200: tokenResponse }, [429]),
+        response: responses({ 200: tokenResponse }, [429, 503]),
       },
     },
     async (request) => {
-      const user = await authenticate(app.db, request.body.email, request.body.password)
+      const user = await authenticate(app.services, request.body.email, request.body.password)
       const accessToken = app.signAccessToken({ userId: user.id, role: user.role, clientId: user.clientId })
       return { accessToken, tokenType: 'Bearer' as const, expiresIn: app.config.ACCESS_TOKEN_TTL_SECONDS }
     },

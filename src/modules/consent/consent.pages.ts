@@ -94,7 +94,7 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
 
   // The candidate reads pages, not problem documents: errors on these routes answer in HTML too.
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = toAppError(error)
+    const appError = toAppError(error, request)
     if (appError.status >= 500) request.log.error({ err: error }, 'page failed')
     if (appError.code === 'request.rate_limited') {
       return messagePage(reply.code(429), (request.query as { lang?: Language }).lang, 'ratelimit')

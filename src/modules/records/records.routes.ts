@@ -3,13 +3,11 @@ import { z } from 'zod'
 import { documentResponse, instantFilter, pageQuery, responses } from '../../lib/schemas'
 import { allow } from '../../plugins/access'
 import { accessEntryView } from '../audit/audit.schemas'
-import { listAccessLog } from '../audit/audit.service'
+import { accessLogCsv, listAccessLog } from '../audit/audit.service'
 import { verifyLedger } from '../ledger/ledger.service'
 import { planRetention } from '../retention/retention.service'
 import { processingRecordView } from './records.schemas'
 import { buildRecords, dpoOverviewCounts, recordsCsv, recordsHtml } from './records.service'
-
-const csvField = (value: unknown) => `"${String(value ?? '').replaceAll('"', '""')}"`
 
 export const recordsRoutes: FastifyPluginAsyncZod = async (app) => {
   const dpo = allow('dpo', 'admin')
@@ -79,15 +77,7 @@ export const recordsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { format, ...filter } = request.query
       const entries = await listAccessLog(app.db, filter)
-      if (format === 'csv') {
-        const lines = [
-          ['at', 'userId', 'action', 'route', 'personId', 'candidacyId'],
-          ...entries.map((e) => [e.at.toISOString(), e.userId, e.action, e.route, e.personId, e.candidacyId]),
-        ]
-        return reply
-          .type('text/csv; charset=utf-8')
-          .send(`${lines.map((line) => line.map(csvField).join(',')).join('\r\n')}\r\n`)
-      }
+      if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(accessLogCsv(entries))
       return reply.type('application/json; charset=utf-8').send(entries)
     },
   )

@@ -1,4 +1,5 @@
 import type { Executor } from '../../db/client'
+import { toCsv } from '../../lib/csv'
 import { EEA, parseProcessors } from '../../lib/processors'
 import type { Services } from '../../services'
 import { overviewCounts, processingRows } from './records.repository'
@@ -124,9 +125,6 @@ export async function buildRecords(
   }
 }
 
-/** RFC 4180: quote every field, double the quotes inside. */
-const csvField = (value: unknown) => `"${String(value ?? '').replaceAll('"', '""')}"`
-
 export const RECORD_COLUMNS = [
   'controller',
   'dpo',
@@ -169,7 +167,7 @@ export function recordsCsv(record: ProcessingRecord): string {
     purpose.retention,
     purpose.securityMeasures,
   ])
-  return `${[RECORD_COLUMNS, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`
+  return toCsv([RECORD_COLUMNS, ...rows])
 }
 
 export function recordsHtml(deps: Pick<Services, 'templates'>, record: ProcessingRecord): string {

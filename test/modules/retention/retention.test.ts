@@ -9,6 +9,7 @@ import { scanForTraces } from '../../../src/modules/requests/erasure.repository'
 import { runRetention } from '../../../src/modules/retention/retention.service'
 import { scheduleTalentPoolRenewals } from '../../../src/modules/talent-pool/talent-pool.service'
 import { startTestApp, type TestApp } from '../../helpers/app'
+import { parseCsv } from '../../helpers/csv'
 import {
   formTokenOf,
   json,
@@ -649,36 +650,6 @@ function expectArt30(label: string, entry: Art30Entry, row: OpenVacancy) {
   // (f) retention; (g) technical and organisational measures.
   expect(entry.retention, label).toContain(`${row.retentionDays} days after the vacancy closes`)
   expect(entry.measures, label).toBe(config.SECURITY_MEASURES)
-}
-
-/** RFC 4180, quoted fields with doubled quotes inside, CRLF between records. */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = []
-  let field = ''
-  let record: string[] = []
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') {
-        field += '"'
-        i++
-      } else if (char === '"') quoted = false
-      else field += char
-    } else if (char === '"') quoted = true
-    else if (char === ',') {
-      record.push(field)
-      field = ''
-    } else if (char === '\r' && text[i + 1] === '\n') {
-      record.push(field)
-      records.push(record)
-      record = []
-      field = ''
-      i++
-    } else field += char
-  }
-  if (field || record.length > 0) records.push([...record, field])
-  return records
 }
 
 const decode = (html: string) =>
