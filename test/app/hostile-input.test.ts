@@ -159,3 +159,27 @@ describe('webhook timestamps', () => {
     },
   )
 })
+
+describe("the router's refusals", () => {
+  it.each([
+    [
+      'a path parameter longer than the router takes',
+      `/clients/${'a'.repeat(150)}`,
+      414,
+      'request.uri_too_long',
+    ],
+    ['a URL that does not decode', '/clients/%E0%A4%A', 400, 'request.invalid'],
+  ])('answers %s with a problem document', async (_name, url, status, code) => {
+    const response = await t.request({ method: 'GET', url, as: vacancy.recruiter })
+    expect(response.statusCode).toBe(status)
+    expect(response.headers['content-type']).toContain('application/problem+json')
+    expect(response.json()).toMatchObject({ status, code })
+  })
+
+  it('refuses a query parameter an operation does not take, the same everywhere', async () => {
+    for (const url of ['/clients?foo=bar', '/vacancies?foo=bar', '/health/ready?foo=bar']) {
+      const response = await t.request({ method: 'GET', url, as: vacancy.recruiter })
+      expect(fieldErrors(response), url).toEqual([{ field: 'querystring.foo', message: 'unknown field' }])
+    }
+  })
+})

@@ -62,12 +62,50 @@ describe('slow clients', () => {
     } finally {
       for (const client of clients) client.destroy()
     }
-    for (const client of clients) expect(client.received()).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/)
+    for (const client of clients) {
+      expect(client.received()).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/)
+      expect(client.received()).toContain('Content-Type: application/problem+json')
+      expect(client.received()).toContain('"code":"request.timeout"')
+    }
 
     const health = await fetch(`http://127.0.0.1:${port}/health/live`)
     expect(health.status).toBe(200)
     expect(await health.json()).toEqual({ status: 'ok' })
     // A cut client is the client's doing: nothing is logged as failed or unavailable on our side.
     expect(t.logs.filter((line) => JSON.parse(line).level >= 40)).toEqual([])
+  })
+})
+
+/** Writes a raw request and collects the whole answer until the server closes the connection. */
+function rawExchange(request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1' }, () => socket.write(request))
+    let received = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk: string) => {
+      received += chunk
+    })
+    socket.on('error', reject)
+    socket.on('close', () => resolve(received))
+  })
+}
+
+describe("what Node's parser refuses", () => {
+  it('answers headers past the size limit with a 431 problem document', async () => {
+    const answer = await rawExchange(
+      `GET /health/live HTTP/1.1\r\nHost: candor.test\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`,
+    )
+    expect(answer).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/)
+    expect(answer).toContain('Content-Type: application/problem+json')
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      status: 431,
+      code: 'request.headers_too_large',
+    })
+  })
+
+  it('answers a request line that is not HTTP with a 400 problem document', async () => {
+    const answer = await rawExchange('NOT HTTP AT ALL\r\n\r\n')
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
+    expect(answer).toContain('"code":"request.invalid"')
   })
 })
