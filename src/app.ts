@@ -6,6 +6,7 @@ import { type Config, processShare, type ResolvedConfig, resolvedConfig } from '
 import { type Clock, systemClock } from './lib/clock'
 import { parseKeyring } from './lib/field-crypto'
 import { AppError } from './lib/problems'
+import { MAX_PARAM_LENGTH } from './lib/schemas'
 import { createTemplates } from './lib/templates'
 import { auditRoutes } from './modules/audit/audit.routes'
 import { authRoutes } from './modules/auth/auth.routes'
@@ -29,7 +30,7 @@ import { trackingRoutes } from './modules/tracking/tracking.routes'
 import { vacancyRoutes } from './modules/vacancies/vacancies.routes'
 import { accessPlugin } from './plugins/access'
 import { databasePlugin } from './plugins/database'
-import { errorsPlugin } from './plugins/errors'
+import { errorsPlugin, frameworkErrorHandler } from './plugins/errors'
 import { gracefulClosePlugin } from './plugins/graceful-close'
 import { loggerOptions } from './plugins/logging'
 import { mailerPlugin } from './plugins/mailer'
@@ -77,7 +78,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.isProduction,
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true },
+    // The schemas of path parameters document this bound; longer ones the router refuses itself, and
+    // frameworkErrors answers those like any bad link (an HTML page on the candidate's pages).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler,
     ajv: undefined,
     // A first start creates the embedded database and runs every migration inside the database
     // plugin: on a small, busy machine that takes longer than Fastify's default 10 s per plugin.

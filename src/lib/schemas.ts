@@ -47,6 +47,12 @@ export function responses<Success extends Record<number, z.ZodType>>(
 
 export const idParams = z.strictObject({ id: z.uuid() })
 
+/**
+ * The longest path parameter the router matches (Fastify's `maxParamLength`, set in app.ts): a
+ * longer one never reaches a route, so schemas document this bound and no other.
+ */
+export const MAX_PARAM_LENGTH = 100
+
 export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
