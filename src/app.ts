@@ -8,6 +8,7 @@ import { parseKeyring } from './lib/field-crypto'
 import { createLimiter } from './lib/limiter'
 import { type VerifyPassword, verifyPassword } from './lib/passwords'
 import { AppError } from './lib/problems'
+import { MAX_PARAM_LENGTH } from './lib/schemas'
 import { createTemplates } from './lib/templates'
 import { auditRoutes } from './modules/audit/audit.routes'
 import { authRoutes } from './modules/auth/auth.routes'
@@ -32,7 +33,7 @@ import { vacancyRoutes } from './modules/vacancies/vacancies.routes'
 import { accessPlugin } from './plugins/access'
 import { apiContractPlugin } from './plugins/api-contract'
 import { databasePlugin } from './plugins/database'
-import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors'
+import { clientErrorHandler, errorsPlugin, frameworkErrorHandler } from './plugins/errors'
 import { gracefulClosePlugin } from './plugins/graceful-close'
 import { loggerOptions } from './plugins/logging'
 import { mailerPlugin } from './plugins/mailer'
@@ -96,9 +97,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       connectionsCheckingInterval: Math.max(100, Math.floor(requestTimeoutMs / 4)),
     },
     return503OnClosing: true,
-    frameworkErrors,
+    // The schemas of path parameters document this bound; longer ones the router refuses itself, and
+    // frameworkErrors answers those like any bad link (an HTML page on the candidate's pages).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
-    routerOptions: { ignoreTrailingSlash: true },
     ajv: undefined,
     // A first start creates the embedded database and runs every migration inside the database
     // plugin: on a small, busy machine that takes longer than Fastify's default 10 s per plugin.

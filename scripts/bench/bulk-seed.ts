@@ -3,7 +3,7 @@
  * one by one through the API would take longer than the measurement itself).
  */
 import { randomUUID } from 'node:crypto'
-import { formToken, hashLinkToken, newLinkToken } from '../../src/lib/tokens'
+import { hashLinkToken, issueFormToken, newLinkToken } from '../../src/lib/tokens'
 import { rawPostgres } from './sql'
 
 export interface SeededCandidacy {
@@ -62,7 +62,10 @@ export async function seedCandidacies(
       })
       if (input.consentLinks) {
         const token = newLinkToken()
-        entry.consent = { token, form: formToken(input.consentLinks.serverSecret, token, 'consent') }
+        entry.consent = {
+          token,
+          form: issueFormToken(input.consentLinks.serverSecret, token, 'consent', now),
+        }
         tokens.push({
           token_hash: hashLinkToken(token),
           candidacy_id: candidacyId,

@@ -1,12 +1,13 @@
 import type { FastifyReply } from 'fastify'
 import type { Config } from '../config'
+import { type Language, languages } from './languages'
 import { loadMessages, type Messages, type Templates } from './templates'
 
 /** The frame of every candidate page: language, title, a language switch, who we are. */
 export function renderPage(
   templates: Templates,
   config: Pick<Config, 'CONTROLLER_NAME' | 'CONTROLLER_CONTACT'>,
-  page: { language: string; title: string; body: string; m: Messages; switchUrl: string | null },
+  page: { language: Language; title: string; body: string; m: Messages; switchUrl: string | null },
 ): string {
   return templates.html.render('pages/layout', {
     ...page,
@@ -15,13 +16,17 @@ export function renderPage(
   })
 }
 
-const cache = new Map<string, Messages>()
-/** A page's strings in one language (templates/pages/messages.<lang>.json), read once. */
-export function pageMessages(language: string): Messages {
-  let messages = cache.get(language)
+const cache = new Map<Language, Messages>()
+/**
+ * A page's strings in one language (templates/pages/messages.<lang>.json), read once. Only our own
+ * languages name a file: a value from a request that slipped through is Dutch, never a path.
+ */
+export function pageMessages(language: Language): Messages {
+  const known = languages.includes(language) ? language : 'nl'
+  let messages = cache.get(known)
   if (!messages) {
-    messages = loadMessages(language)
-    cache.set(language, messages)
+    messages = loadMessages(known)
+    cache.set(known, messages)
   }
   return messages
 }
@@ -30,7 +35,7 @@ export function pageMessages(language: string): Messages {
 export function messagePageHtml(
   templates: Templates,
   config: Pick<Config, 'CONTROLLER_NAME' | 'CONTROLLER_CONTACT'>,
-  language: string,
+  language: Language,
   key: string,
   replacements: Record<string, string> = {},
 ): string {

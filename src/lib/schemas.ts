@@ -59,6 +59,12 @@ export function documentResponse<const MediaTypes extends readonly string[]>(
 /** An HTML page's answer, for the API reference. */
 export const htmlPage = (description: string) => documentResponse(description, ['text/html'])
 
+/**
+ * The longest path parameter the router matches (Fastify's `maxParamLength`, set in app.ts): a
+ * longer one never reaches a route, so schemas document this bound and no other.
+ */
+export const MAX_PARAM_LENGTH = 100
+
 export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),

@@ -25,10 +25,11 @@ export const apiContractPlugin = fp(
   async (app: FastifyInstance) => {
     app.addHook('onRoute', (route) => {
       const schema: FastifySchema | undefined = route.schema
-      if (!schema || schema.hide) return
-      schema.querystring ??= z.strictObject({})
+      // Candidate pages ignore parameters a mail client appends and answer in HTML (errors.ts).
+      if (!schema || schema.hide || route.config?.candidatePage) return
       const response = (schema.response ??= {}) as Responses
       if (isPage(response)) return
+      schema.querystring ??= z.strictObject({})
       const document = (status: number) => {
         response[status] ??= problemSchema
       }

@@ -4,7 +4,25 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
 import { databaseErrorCode, isDatabaseUnavailable } from '../db/errors'
+import { requestedLanguage } from '../lib/candidate-pages'
+import { messagePageHtml, sendTokenPage } from '../lib/page'
 import { AppError, type FieldError, type ProblemCode, toProblem } from '../lib/problems'
+import { securityHeaders } from './security-headers'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A page a person opens from a link in mail: its errors answer as HTML pages, never as JSON. */
+    candidatePage?: true
+  }
+  interface FastifyRequest {
+    /** Set while a page's form body is parsed (see consent.pages.ts): errors then are the client's. */
+    readingForm: boolean
+  }
+  interface FastifyInstance {
+    /** Path prefixes of the candidate pages (`/c/`, …), for errors the router meets before any route. */
+    candidatePagePrefixes: Set<string>
+  }
+}
 
 const fastifyCodes: Record<string, ProblemCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'request.body_too_large',
@@ -75,16 +93,61 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
     .send(toProblem(error, `urn:candor:request:${request.id}`))
 }
 
+function logRefusal(request: FastifyRequest, error: FastifyError | AppError, appError: AppError) {
+  if (appError.code === 'database.unavailable')
+    request.log.warn({ code: databaseErrorCode(error) }, 'database unavailable')
+  else if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
+  else request.log.info({ code: appError.code }, 'request refused')
+}
+
+/** A page with one message, in the language asked for (or Dutch), naming nobody. */
+function sendMessagePage(request: FastifyRequest, reply: FastifyReply, status: number, key: string) {
+  const { services, config } = request.server
+  const language = requestedLanguage(request) ?? 'nl'
+  return sendTokenPage(reply, status, messagePageHtml(services.templates, config, language, key))
+}
+
 /**
- * Errors the router meets before a route is chosen (a URL that does not decode, a path
- * parameter past `maxParamLength`): Fastify's `frameworkErrors` option, answered as problems too.
+ * The candidate reads pages, not problem documents: a page plugin's errors answer in HTML. A form
+ * that could not be read (malformed, too large, a field missing) asks to open the link again; a
+ * path parameter no link has is a link that does not work.
  */
-export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+export function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  // Busboy's errors on a malformed multipart body (no boundary, a broken part) carry no status.
   const appError =
-    error.code === 'FST_ERR_BAD_URL'
-      ? new AppError('request.invalid', 'The URL is not validly encoded')
-      : toAppError(error)
-  request.log.info({ code: appError.code }, 'request refused')
+    request.readingForm && !(error instanceof AppError) && !error.statusCode
+      ? new AppError('request.malformed_body', 'The form could not be read')
+      : toAppError(error, request)
+  logRefusal(request, error, appError)
+  if (appError.headers) reply.headers(appError.headers)
+  if (appError.status >= 500) return sendMessagePage(request, reply, appError.status, 'unavailable')
+  if (appError.code === 'request.rate_limited') return sendMessagePage(request, reply, 429, 'ratelimit')
+  if (request.method === 'POST' && error.validationContext !== 'params')
+    return sendMessagePage(request, reply, 400, 'form.expired')
+  return sendMessagePage(request, reply, 404, 'invalid')
+}
+
+/**
+ * What the router refuses before any route runs (Fastify's `frameworkErrors`): a path parameter
+ * longer than any we serve, a malformed percent-encoding. On a candidate page it is a link that
+ * does not work; elsewhere a problem document, without echoing the path (it may hold a token).
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const path = request.url.split('?')[0] ?? ''
+  const page = [...request.server.candidatePagePrefixes].some((prefix) => path.startsWith(prefix))
+  const appError =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new AppError('request.uri_too_long')
+      : error.code === 'FST_ERR_BAD_URL'
+        ? new AppError('request.invalid', 'The URL is not valid')
+        : new AppError('server.internal', undefined, { cause: error })
+  logRefusal(request, error, appError)
+  // These answers skip the onSend hooks, where the security headers are set for everything else.
+  if (page && appError.status < 500) {
+    reply.headers(securityHeaders.page)
+    return sendMessagePage(request, reply, 404, 'invalid')
+  }
+  reply.headers(securityHeaders.api)
   return sendProblem(reply, request, appError)
 }
 
@@ -118,13 +181,17 @@ export const errorsPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const appError = toAppError(error, request)
-      if (appError.code === 'database.unavailable')
-        request.log.warn({ code: databaseErrorCode(error) }, 'database unavailable')
-      else if (appError.status >= 500) request.log.error({ err: error }, 'request failed')
-      else request.log.info({ code: appError.code }, 'request refused')
+      logRefusal(request, error, appError)
       return sendProblem(reply, request, appError)
     })
     app.setNotFoundHandler((request, reply) => sendProblem(reply, request, new AppError('route.not_found')))
+
+    app.decorate('candidatePagePrefixes', new Set<string>())
+    app.addHook('onRoute', (route) => {
+      if (!route.config?.candidatePage) return
+      const parameter = route.url.indexOf(':')
+      app.candidatePagePrefixes.add(parameter < 0 ? route.url : route.url.slice(0, parameter))
+    })
   },
   { name: 'errors' },
 )

@@ -31,6 +31,9 @@ const apiHeaders: Record<string, string> = {
     pageHeaders['strict-transport-security'] ?? 'max-age=31536000; includeSubDomains',
 }
 
+/** The headers by kind of answer, for answers sent outside the hooks (the router's own refusals). */
+export const securityHeaders = { page: pageHeaders, api: apiHeaders } as const
+
 /**
  * Security headers on every response: helmet's full set on HTML, the REST set on everything else.
  * @fastify/helmet rebuilds helmet's middleware on every request, which cost about a sixth of the

@@ -200,7 +200,8 @@ describe('every operation, as every caller', () => {
               const mediaType = String(response.headers['content-type'] ?? '')
                 .split(';')[0]!
                 .trim()
-              const example = `${caller} ${options.method} ${String(options.url).slice(0, 160)}: ${response.body.slice(0, 200)}`
+              const sent = `${String((options.headers as Record<string, string>)['content-type'] ?? '')} ${String(options.payload ?? '').slice(0, 160)}`
+              const example = `${caller} ${options.method} ${String(options.url).slice(0, 160)} [${sent}]: ${response.body.slice(0, 200)}`
               const fault = (what: string) => {
                 const key = `${method.toUpperCase()} ${path} ${status} ${what}`
                 if (!broken.has(key)) broken.set(key, example)

@@ -1,31 +1,57 @@
 import formbody from '@fastify/formbody'
 import multipart from '@fastify/multipart'
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { processShare } from '../../config'
-import { type Language, languages } from '../../lib/languages'
+import {
+  CANDIDATE_PAGES_TAG,
+  FORM_MULTIPART,
+  FORM_URLENCODED,
+  type FormRefusal,
+  htmlResponses,
+  pageQuery,
+  refusalMessage,
+  refuseForm,
+  requestedLanguage,
+  tokenParams,
+} from '../../lib/candidate-pages'
+import type { Language } from '../../lib/languages'
 import { messagePageHtml, renderPage, sendTokenPage } from '../../lib/page'
-import { formToken, formTokenMatches, isWellFormedLinkToken } from '../../lib/tokens'
+import { issueFormToken, isWellFormedLinkToken } from '../../lib/tokens'
 import { publicRoute } from '../../plugins/access'
-import { toAppError } from '../../plugins/errors'
-import { answerConsent, type LinkOutcome, messagesFor, viewLink, withdrawByLink } from './consent.service'
+import { pageErrorHandler } from '../../plugins/errors'
+import {
+  answerConsent,
+  type LinkOutcome,
+  linkLanguage,
+  messagesFor,
+  viewLink,
+  withdrawByLink,
+} from './consent.service'
 
-const tokenParams = z.strictObject({ token: z.string().max(200) })
-const pageQuery = z.object({ lang: z.enum(languages).optional() })
-const html = { 200: z.string().describe('text/html page') }
+const formField = z.string().max(200).optional().describe("the page's form token (a hidden field)")
 
 /** The candidate's pages: plain HTML in Dutch or English, no JavaScript, no cookies. */
 export const consentPages: FastifyPluginAsyncZod = async (app) => {
   // One-click unsubscribe (RFC 8058) arrives from mail providers as a form, urlencoded or multipart.
   await app.register(formbody, { bodyLimit: 4096 })
+  // The multipart parser reads the body in a preValidation hook; the hooks around it mark its errors.
+  app.decorateRequest('readingForm', false)
+  app.addHook('preValidation', async (request) => {
+    request.readingForm = true
+  })
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fields: 5, fileSize: 0, files: 0, fieldSize: 1024 },
   })
+  app.addHook('preValidation', async (request) => {
+    request.readingForm = false
+  })
 
   const secret = app.config.SERVER_SECRET
-  const tags = ['candidate pages']
+  const ownOrigin = new URL(app.config.publicBaseUrl).origin
+  const tags = [CANDIDATE_PAGES_TAG]
 
   function render(
     reply: FastifyReply,
@@ -33,8 +59,8 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
     outcome: LinkOutcome,
     extra: { token?: string } = {},
   ) {
-    const requested = (request.query as { lang?: Language }).lang
-    const language: Language = requested ?? (outcome.kind === 'invalid' ? 'nl' : outcome.language)
+    const language: Language =
+      requestedLanguage(request) ?? (outcome.kind === 'invalid' ? 'nl' : outcome.language)
     const m = messagesFor(language)
     const path = request.url.split('?')[0]
     let title: string
@@ -46,7 +72,7 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
           m,
           consentText: outcome.consentText,
           action: request.url,
-          formToken: formToken(secret, extra.token!, 'consent'),
+          formToken: issueFormToken(secret, extra.token!, 'consent', app.clock.now()),
         })
         break
       case 'withdraw_form':
@@ -55,7 +81,7 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
           m,
           objection: outcome.objection,
           action: request.url,
-          formToken: formToken(secret, extra.token!, 'withdraw'),
+          formToken: issueFormToken(secret, extra.token!, 'withdraw', app.clock.now()),
         })
         break
       case 'state': {
@@ -92,35 +118,32 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
     return sendTokenPage(reply, outcome.kind === 'invalid' ? 404 : 200, page)
   }
 
-  // The candidate reads pages, not problem documents: errors on these routes answer in HTML too.
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = toAppError(error, request)
-    if (appError.status >= 500) request.log.error({ err: error }, 'page failed')
-    if (appError.code === 'request.rate_limited') {
-      return messagePage(reply.code(429), (request.query as { lang?: Language }).lang, 'ratelimit')
-    }
-    if (appError.status >= 500) return messagePage(reply.code(500), undefined, 'invalid')
-    return render(reply, request, { kind: 'invalid' })
+  app.setErrorHandler(pageErrorHandler)
+
+  const routeConfig = (reason: string) => ({
+    ...publicRoute(reason),
+    rateLimit: app.publicRateLimit,
+    candidatePage: true as const,
   })
+  const getResponses = (success: string) => htmlResponses([200, 404, 429, 500, 503], success)
+  const postResponses = (success: string) => htmlResponses([200, 400, 403, 404, 429, 500, 503], success)
 
-  const routeConfig = (reason: string) => ({ ...publicRoute(reason), rateLimit: app.publicRateLimit })
-  const pageResponses = { ...html, 403: html[200], 404: html[200], 429: html[200] }
-
-  /** A form POST must come from our own page: same-origin (Fetch Metadata) and carrying the page's form token. */
-  function fromOurPage(request: FastifyRequest, token: string, action: string, presented: unknown): boolean {
-    const site = request.headers['sec-fetch-site']
-    if (site && site !== 'same-origin' && site !== 'none') return false
-    return formTokenMatches(secret, token, action, typeof presented === 'string' ? presented : undefined)
+  /** Why a form was not acted on, in the page's language (the link's, unless another was asked for). */
+  async function refused(
+    reply: FastifyReply,
+    request: FastifyRequest,
+    link: { token: string; action: 'consent' | 'withdraw' },
+    refusal: FormRefusal,
+  ) {
+    const { token, action } = link
+    const language =
+      requestedLanguage(request) ?? (await linkLanguage(app.services, token, action)) ?? ('nl' as const)
+    const page = messagePageHtml(app.services.templates, app.config, language, refusalMessage[refusal])
+    return sendTokenPage(reply, 403, page)
   }
 
-  /** A page with one message (form refused, too many attempts), without anything about the link. */
-  function messagePage(reply: FastifyReply, language: Language | undefined, key: string) {
-    const page = messagePageHtml(app.services.templates, app.config, language ?? 'nl', key)
-    return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page)
-  }
-
-  const refusedForm = (reply: FastifyReply, language: Language | undefined) =>
-    messagePage(reply.code(403), language, 'form.expired')
+  const formRefusal = (request: FastifyRequest, token: string, action: string, presented: unknown) =>
+    refuseForm(request, { secret, ownOrigin, token, action, now: app.clock.now(), presented })
 
   // GET only reads: mail scanners fetch links before (or instead of) the candidate.
   for (const [path, action, summary] of [
@@ -131,7 +154,13 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
       path,
       {
         config: routeConfig(`${action} link in mail`),
-        schema: { tags, summary, params: tokenParams, querystring: pageQuery, response: pageResponses },
+        schema: {
+          tags,
+          summary,
+          params: tokenParams,
+          querystring: pageQuery,
+          response: getResponses(`the ${action} page, or the link's state when it has been answered`),
+        },
       },
       async (request, reply) => {
         const { token } = request.params
@@ -150,15 +179,19 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
         summary: "Record the candidate's answer (once; clicking again shows it)",
         params: tokenParams,
         querystring: pageQuery,
-        body: z.object({ choice: z.enum(['consent', 'decline']), form: z.string().max(200).optional() }),
-        response: pageResponses,
+        consumes: [FORM_URLENCODED, FORM_MULTIPART],
+        body: z.object({
+          choice: z.enum(['consent', 'decline']).describe('the button pressed'),
+          form: formField,
+        }),
+        response: postResponses('the answer recorded, or the one recorded before'),
       },
     },
     async (request, reply) => {
       const { token } = request.params
       if (!isWellFormedLinkToken(token)) return render(reply, request, { kind: 'invalid' })
-      if (!fromOurPage(request, token, 'consent', request.body.form))
-        return refusedForm(reply, request.query.lang)
+      const refusal = formRefusal(request, token, 'consent', request.body.form)
+      if (refusal) return refused(reply, request, { token, action: 'consent' }, refusal)
       return render(reply, request, await answerConsent(app.services, token, request.body.choice))
     },
   )
@@ -190,23 +223,25 @@ export const consentPages: FastifyPluginAsyncZod = async (app) => {
           'Withdraw (or object): from the page, or one-click with List-Unsubscribe=One-Click (RFC 8058, answered 200)',
         params: tokenParams,
         querystring: pageQuery,
-        body: z
-          .object({
-            form: z.string().max(200).optional(),
-            'List-Unsubscribe': z.literal('One-Click').optional(),
-          })
-          .optional(),
-        response: pageResponses,
+        consumes: [FORM_URLENCODED, FORM_MULTIPART],
+        body: z.object({
+          form: formField,
+          'List-Unsubscribe': z
+            .literal('One-Click')
+            .optional()
+            .describe('RFC 8058 one-click unsubscribe, as mail providers send it; no form token needed'),
+        }),
+        response: postResponses('the withdrawal (or objection) done, or done before'),
       },
     },
     async (request, reply) => {
       const { token } = request.params
       if (!isWellFormedLinkToken(token)) return render(reply, request, { kind: 'invalid' })
-      // RFC 8058: the provider POSTs without cookies or our form; the unguessable link is the authority.
+      // RFC 8058: the provider POSTs from its own servers, without our page or its form token; the
+      // unguessable link is the authority, so neither the origin nor a form token is asked for.
       const oneClick = isOneClick(request.body)
-      if (!oneClick && !fromOurPage(request, token, 'withdraw', request.body?.form)) {
-        return refusedForm(reply, request.query.lang)
-      }
+      const refusal = oneClick ? undefined : formRefusal(request, token, 'withdraw', request.body.form)
+      if (refusal) return refused(reply, request, { token, action: 'withdraw' }, refusal)
       return render(
         reply,
         request,

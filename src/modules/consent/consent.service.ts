@@ -218,6 +218,16 @@ function consentStateOutcome(context: AnswerContext, now: Date, language: Langua
   return undefined
 }
 
+/** The language of a link's page, for a refusal answered before the link is otherwise read. */
+export async function linkLanguage(
+  deps: Pick<Services, 'db'>,
+  token: string,
+  action: 'consent' | 'withdraw',
+): Promise<Language | undefined> {
+  const context = await findLinkContext(deps.db, hashLinkToken(token))
+  return usableLink(context, action) ? languageOf(context) : undefined
+}
+
 /** GET of a link: reads only. Mail scanners prefetch links, so looking never changes anything. */
 export async function viewLink(
   deps: ConsentDeps,
@@ -306,7 +316,13 @@ export async function withdrawByLink(deps: StopDeps, token: string, via: StopRea
     const language = languageOf(context)
     const objection = withdrawalIsObjection(context)
     const done = { kind: 'state', language, state: objection ? 'objection_done' : 'withdraw_done' } as const
-    if (ENDED_STAGES.includes(context.candidacy.stage)) return { outcome: done, cancelled: [] }
+    // Clicking again shows what was done then (a withdrawal leaves consent `withdrawn`, which would
+    // otherwise read as an objection), and changes nothing.
+    if (ENDED_STAGES.includes(context.candidacy.stage)) {
+      const state: 'objection_done' | 'withdraw_done' =
+        context.candidacy.stage === 'objected' ? 'objection_done' : 'withdraw_done'
+      return { outcome: { ...done, state }, cancelled: [] }
+    }
     const cancelled = await stopCandidacy(deps, tx, context.candidacy, {
       type: objection
         ? 'objection'

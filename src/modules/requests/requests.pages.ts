@@ -2,16 +2,24 @@ import formbody from '@fastify/formbody'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import {
+  CANDIDATE_PAGES_TAG,
+  FORM_URLENCODED,
+  htmlResponses,
+  pageQuery,
+  refusalMessage,
+  refuseForm,
+  requestedLanguage,
+  tokenParams,
+} from '../../lib/candidate-pages'
 import { jurisdictionTimeZone } from '../../lib/deadlines'
-import { type Language, languages } from '../../lib/languages'
+import type { Language } from '../../lib/languages'
 import { messagePageHtml, pageMessages, renderPage, sendTokenPage } from '../../lib/page'
-import { formToken, formTokenMatches, hashLinkToken, isWellFormedLinkToken } from '../../lib/tokens'
+import { hashLinkToken, issueFormToken, isWellFormedLinkToken } from '../../lib/tokens'
 import { publicRoute } from '../../plugins/access'
+import { pageErrorHandler } from '../../plugins/errors'
 import { findLink, findLinkContext } from '../consent/links.service'
 import { findArtefact, registerRequest } from './requests.service'
-
-const tokenParams = z.strictObject({ token: z.string().max(200) })
-const html = z.string().describe('text/html page')
 
 /**
  * "See or delete my data", linked from every mail: holding the link proves control of the address,
@@ -20,10 +28,16 @@ const html = z.string().describe('text/html page')
  */
 export const requestPages: FastifyPluginAsyncZod = async (app) => {
   await app.register(formbody, { bodyLimit: 4096 })
+  app.setErrorHandler(pageErrorHandler)
   const secret = app.config.SERVER_SECRET
-  const tags = ['candidate pages']
-  const config = { ...publicRoute('self-service link in mail'), rateLimit: app.publicRateLimit }
-  const pageResponses = { 200: html, 403: html, 404: html, 429: html }
+  const ownOrigin = new URL(app.config.publicBaseUrl).origin
+  const tags = [CANDIDATE_PAGES_TAG]
+  const pageConfig = (reason: string) => ({
+    ...publicRoute(reason),
+    rateLimit: app.publicRateLimit,
+    candidatePage: true as const,
+  })
+  const config = pageConfig('self-service link in mail')
 
   const send = sendTokenPage
   const invalid = (reply: FastifyReply, language: Language = 'nl') =>
@@ -36,8 +50,7 @@ export const requestPages: FastifyPluginAsyncZod = async (app) => {
     return context
   }
 
-  const languageOf = (request: FastifyRequest, fallback: Language) =>
-    (request.query as { lang?: Language }).lang ?? fallback
+  const languageOf = (request: FastifyRequest, fallback: Language) => requestedLanguage(request) ?? fallback
 
   app.get(
     '/r/:token',
@@ -47,8 +60,8 @@ export const requestPages: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'The "see or delete my data" page (reads only)',
         params: tokenParams,
-        querystring: z.object({ lang: z.enum(languages).optional() }),
-        response: pageResponses,
+        querystring: pageQuery,
+        response: htmlResponses([200, 404, 429, 500, 503], 'the page with its two buttons'),
       },
     },
     async (request, reply) => {
@@ -59,7 +72,7 @@ export const requestPages: FastifyPluginAsyncZod = async (app) => {
       const body = app.services.templates.html.render('pages/self-service', {
         m,
         action: request.url,
-        formToken: formToken(secret, request.params.token, 'self_service'),
+        formToken: issueFormToken(secret, request.params.token, 'self_service', app.clock.now()),
       })
       const path = request.url.split('?')[0]
       return send(
@@ -85,21 +98,33 @@ export const requestPages: FastifyPluginAsyncZod = async (app) => {
         summary:
           'Ask for access or erasure; the request is born verified and request_received is mailed with the due date',
         params: tokenParams,
-        querystring: z.object({ lang: z.enum(languages).optional() }),
-        body: z.object({ type: z.enum(['access', 'erasure']), form: z.string().max(200).optional() }),
-        response: pageResponses,
+        querystring: pageQuery,
+        consumes: [FORM_URLENCODED],
+        body: z.object({
+          type: z.enum(['access', 'erasure']).describe('the button pressed'),
+          form: z.string().max(200).optional().describe("the page's form token (a hidden field)"),
+        }),
+        response: htmlResponses(
+          [200, 400, 403, 404, 429, 500, 503],
+          'the request registered (or the open one it joined), with its due date',
+        ),
       },
     },
     async (request, reply) => {
       const context = await selfServiceContext(request.params.token)
       if (!context) return invalid(reply, request.query.lang)
       const language = languageOf(request, context.personLanguage ?? context.vacancy.language)
-      const site = request.headers['sec-fetch-site']
-      if (
-        (site && site !== 'same-origin' && site !== 'none') ||
-        !formTokenMatches(secret, request.params.token, 'self_service', request.body.form)
-      ) {
-        return send(reply, 403, messagePageHtml(app.services.templates, app.config, language, 'form.expired'))
+      const refusal = refuseForm(request, {
+        secret,
+        ownOrigin,
+        token: request.params.token,
+        action: 'self_service',
+        now: app.clock.now(),
+        presented: request.body.form,
+      })
+      if (refusal) {
+        const page = messagePageHtml(app.services.templates, app.config, language, refusalMessage[refusal])
+        return send(reply, 403, page)
       }
       const { request: created } = await registerRequest(
         app.services,
@@ -132,13 +157,31 @@ export const requestPages: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/d/:token',
     {
-      config: { ...publicRoute('download link of an access answer'), rateLimit: app.publicRateLimit },
+      config: pageConfig('download link of an access answer'),
       schema: {
         tags,
         summary: 'Download an access answer (HTML, or JSON with ?format=json) while the link lasts',
         params: tokenParams,
-        querystring: z.object({ format: z.enum(['html', 'json']).default('html') }),
-        response: { 200: z.string().describe('the answer, as HTML or JSON'), 404: html, 429: html },
+        // Like the other pages, parameters a mail client appends are ignored.
+        querystring: z.object({
+          format: z
+            .enum(['html', 'json'])
+            .default('html')
+            .catch('html')
+            .describe('html (the default) or json'),
+        }),
+        response: {
+          ...htmlResponses([404, 429, 500, 503]),
+          200: {
+            description: 'the answer: an HTML page, or with ?format=json a JSON file to keep',
+            content: {
+              'text/html': { schema: z.string().describe('the answer as an HTML page') },
+              'application/json': {
+                schema: z.looseObject({}).describe('the same answer as JSON (a download: my-data.json)'),
+              },
+            },
+          },
+        },
       },
     },
     async (request, reply) => {

@@ -2,10 +2,19 @@ import formbody from '@fastify/formbody'
 import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import {
+  CANDIDATE_PAGES_TAG,
+  FORM_URLENCODED,
+  htmlResponses,
+  refusalMessage,
+  refuseForm,
+  tokenParams,
+} from '../../lib/candidate-pages'
 import { messagePageHtml, pageMessages, renderPage, sendTokenPage } from '../../lib/page'
 import { dateOut, idParams, responses } from '../../lib/schemas'
-import { formToken, formTokenMatches, isWellFormedLinkToken } from '../../lib/tokens'
+import { issueFormToken, isWellFormedLinkToken } from '../../lib/tokens'
 import { allow, principalOf, publicRoute } from '../../plugins/access'
+import { pageErrorHandler } from '../../plugins/errors'
 import {
   answerTalentPool,
   requestTalentPool,
@@ -13,12 +22,10 @@ import {
   viewTalentPoolLink,
 } from './talent-pool.service'
 
-const tokenParams = z.strictObject({ token: z.string().max(200) })
-const html = z.string().describe('text/html page')
-
 export const talentPoolRoutes: FastifyPluginAsyncZod = async (app) => {
   await app.register(formbody, { bodyLimit: 4096 })
   const secret = app.config.SERVER_SECRET
+  const ownOrigin = new URL(app.config.publicBaseUrl).origin
 
   app.post(
     '/people/:id/talent-pool-requests',
@@ -56,7 +63,7 @@ export const talentPoolRoutes: FastifyPluginAsyncZod = async (app) => {
       m: { ...m, 'consent.title': m['talentpool.title'] },
       consentText: outcome.text,
       action,
-      formToken: formToken(secret, token, 'talent_pool'),
+      formToken: issueFormToken(secret, token, 'talent_pool', app.clock.now()),
     })
     return send(
       reply,
@@ -71,18 +78,23 @@ export const talentPoolRoutes: FastifyPluginAsyncZod = async (app) => {
     )
   }
 
-  const config = { ...publicRoute('talent-pool link in mail'), rateLimit: app.publicRateLimit }
-  const pageResponses = { 200: html, 403: html, 404: html, 429: html }
+  const config = {
+    ...publicRoute('talent-pool link in mail'),
+    rateLimit: app.publicRateLimit,
+    candidatePage: true as const,
+  }
 
   app.get(
     '/t/:token',
     {
       config,
+      // The API routes of this plugin answer problem documents; these pages answer pages.
+      errorHandler: pageErrorHandler,
       schema: {
-        tags: ['candidate pages'],
+        tags: [CANDIDATE_PAGES_TAG],
         summary: 'The talent-pool consent page (reads only)',
         params: tokenParams,
-        response: pageResponses,
+        response: htmlResponses([200, 404, 429, 500, 503]),
       },
     },
     async (request, reply) => {
@@ -96,23 +108,34 @@ export const talentPoolRoutes: FastifyPluginAsyncZod = async (app) => {
     '/t/:token',
     {
       config,
+      // The API routes of this plugin answer problem documents; these pages answer pages.
+      errorHandler: pageErrorHandler,
       schema: {
-        tags: ['candidate pages'],
+        tags: [CANDIDATE_PAGES_TAG],
         summary: 'Record the answer to a talent-pool request',
         params: tokenParams,
+        consumes: [FORM_URLENCODED],
         body: z.object({ choice: z.enum(['consent', 'decline']), form: z.string().max(200).optional() }),
-        response: pageResponses,
+        response: htmlResponses([200, 400, 403, 404, 429, 500, 503]),
       },
     },
     async (request, reply) => {
       const { token } = request.params
       if (!isWellFormedLinkToken(token)) return show(reply, { kind: 'invalid' }, token, request.url)
-      const site = request.headers['sec-fetch-site']
-      if (
-        (site && site !== 'same-origin' && site !== 'none') ||
-        !formTokenMatches(secret, token, 'talent_pool', request.body.form)
-      ) {
-        return send(reply, 403, messagePageHtml(app.services.templates, app.config, 'nl', 'form.expired'))
+      const refusal = refuseForm(request, {
+        secret,
+        ownOrigin,
+        token,
+        action: 'talent_pool',
+        now: app.clock.now(),
+        presented: request.body.form,
+      })
+      if (refusal) {
+        return send(
+          reply,
+          403,
+          messagePageHtml(app.services.templates, app.config, 'nl', refusalMessage[refusal]),
+        )
       }
       return show(
         reply,
