@@ -8,7 +8,7 @@ import {
   linkToken,
   requestConsent,
   type SeededVacancy,
-  sourcingPayload,
+  sourceCandidate,
 } from '../../helpers/seed'
 
 export interface PageLinks {
@@ -25,15 +25,7 @@ export async function candidateLinks(
   vacancy: SeededVacancy,
   language: 'nl' | 'en' = 'en',
 ): Promise<PageLinks> {
-  const candidacy = json<{ id: string }>(
-    await t.request({
-      method: 'POST',
-      url: `/vacancies/${vacancy.id}/candidacies`,
-      as: vacancy.recruiter,
-      payload: sourcingPayload({ person: { language } }),
-    }),
-    201,
-  )
+  const candidacy = await sourceCandidate(t, vacancy, { person: { language } })
   const links = await requestConsent(t, candidacy.id, vacancy.recruiter)
   const selfService = await issueLink(t.app.services, t.app.db, candidacy.id, 'self_service')
   return {

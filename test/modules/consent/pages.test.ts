@@ -10,6 +10,7 @@ import {
   requestConsent,
   type SeededVacancy,
   seedOpenVacancy,
+  sourceCandidate,
   sourcingPayload,
 } from '../../helpers/seed'
 
@@ -24,14 +25,10 @@ beforeAll(async () => {
 afterAll(() => t.close())
 
 async function candidateWithLinks(language: 'nl' | 'en' = 'en') {
-  const candidacy = json<{ id: string; person: { emails: Array<{ address: string }> } }>(
-    await t.request({
-      method: 'POST',
-      url: `/vacancies/${vacancy.id}/candidacies`,
-      as: vacancy.recruiter,
-      payload: sourcingPayload({ person: { language } }),
-    }),
-    201,
+  const candidacy = await sourceCandidate<{ id: string; person: { emails: Array<{ address: string }> } }>(
+    t,
+    vacancy,
+    { person: { language } },
   )
   return { candidacy, links: await requestConsent(t, candidacy.id, vacancy.recruiter) }
 }
