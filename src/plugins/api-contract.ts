@@ -27,7 +27,8 @@ export const apiContractPlugin = fp(
       const schema: FastifySchema | undefined = route.schema
       // Candidate pages ignore parameters a mail client appends and answer in HTML (errors.ts).
       if (!schema || schema.hide || route.config?.candidatePage) return
-      const response = (schema.response ??= {}) as Responses
+      schema.response ??= {}
+      const response = schema.response as Responses
       if (isPage(response)) return
       schema.querystring ??= z.strictObject({})
       const document = (status: number) => {

@@ -4,7 +4,6 @@ import { issueLink } from '../../../src/modules/consent/links.service'
 import type { TestApp } from '../../helpers/app'
 import {
   formTokenOf,
-  json,
   linkToken,
   requestConsent,
   type SeededVacancy,
