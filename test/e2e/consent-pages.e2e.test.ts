@@ -1,13 +1,9 @@
-import { mkdirSync } from 'node:fs'
-import { type Browser, chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../helpers/app'
+import { ARTIFACTS, launchBrowser } from '../helpers/browser'
 import { freePort } from '../helpers/process'
 import { json, requestConsent, type SeededVacancy, seedOpenVacancy, sourcingPayload } from '../helpers/seed'
-
-/** Debian's Chromium (apt-get install chromium); .ci/run installs it. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const ARTIFACTS = 'test-artifacts/e2e'
 
 let t: TestApp
 let vacancy: SeededVacancy
@@ -19,22 +15,7 @@ beforeAll(async () => {
   t.clock.set('2026-02-10T09:00:00Z')
   await t.app.listen({ port, host: '127.0.0.1' })
   vacancy = await seedOpenVacancy(t, { clientName: 'Rijwielhandel Zuid B.V.' })
-  mkdirSync(ARTIFACTS, { recursive: true })
-  // This machine has no outside network: no background services, no first-run, no GPU.
-  // Playwright gives every launch a fresh, empty profile of its own.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  browser = await launchBrowser()
 })
 
 afterAll(async () => {
